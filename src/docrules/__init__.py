@@ -1,0 +1,45 @@
+"""docrules: which documents each person must bring, and what blocks signing.
+
+    import docrules
+    result = docrules.check({"application": {...}, "parties": [...]})
+"""
+
+from ._facts_input import parse_facts, read_facts
+from .checker import Pack, check, default_pack_path, load_pack
+from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
+from .facts import (Application, CreditCheck, Facts, Hukou, Identity, MaritalStatus, MortgageBank, Party,
+                    Payment, Role)
+from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
+
+__all__ = [
+    "Application",
+    "CreditCheck",
+    "Diagnostic",
+    "DocrulesError",
+    "EngineError",
+    "Facts",
+    "FactsError",
+    "Hukou",
+    "Identity",
+    "Issue",
+    "IssueSeverity",
+    "Item",
+    "MaritalStatus",
+    "MortgageBank",
+    "Pack",
+    "PackError",
+    "PackInfo",
+    "Party",
+    "Payment",
+    "Question",
+    "Result",
+    "Role",
+    "Stage",
+    "Status",
+    "Text",
+    "check",
+    "default_pack_path",
+    "load_pack",
+    "parse_facts",
+    "read_facts",
+]

@@ -1,0 +1,292 @@
+"""What makes a loaded pack wrong beyond its schema: references, types, derived-fact cycles, dates.
+
+Each finding is a `Diagnostic` located in the rule file. `load` refuses a pack with any error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from ._catalog import FACTS, FactSpec, Scope
+from ._expr import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
+from ._toml_source import SourceMap
+from .diagnostics import Diagnostic
+from .pack import RuleDef, RulePack, SettingValue, Whose
+
+ALIAS_SCOPE: dict[str, Scope] = {"party": "party", "buyer": "party", "app": "application"}
+
+
+def derived_facts(pack: RulePack) -> dict[tuple[Scope, str], list[RuleDef]]:
+    """Derived fact → the rules that derive it (their conditions are OR-ed)."""
+    out: dict[tuple[Scope, str], list[RuleDef]] = {}
+    for rule in pack.rules:
+        if rule.derive is not None and rule.enabled:
+            scope: Scope = "application" if rule.for_ == "application" else "party"
+            out.setdefault((scope, rule.derive), []).append(rule)
+    return out
+
+
+def _suggest(word: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+@dataclass
+class _Checker:
+    pack: RulePack
+    maps: dict[str, SourceMap]
+    out: list[Diagnostic] = field(default_factory=list)
+
+    def emit(self, code: str, message: str, rule: RuleDef | None = None, key: str | None = None,
+             hint: str | None = None, ref: Ref | None = None, kind: str = "rule",
+             name: str | None = None) -> None:
+        origin = self.pack.origin(kind, rule.id if rule else (name or ""))
+        file = line = column = None
+        if origin is not None:
+            file = origin.file
+            smap = self.maps.get(origin.file)
+            pos = None
+            if smap is not None:
+                path = (*origin.path, key) if key else origin.path
+                if ref is not None:
+                    pos = smap.value_offset(path, ref.line, ref.column)
+                pos = pos or smap.find(path)
+            if pos is not None:
+                line, column = pos.line, pos.column
+        self.out.append(Diagnostic(code=code, message=message, file=file, line=line, column=column,
+                                   rule=rule.id if rule else None, hint=hint))
+
+    def run(self) -> list[Diagnostic]:
+        self.derived = derived_facts(self.pack)
+        self.check_settings()
+        for rule in self.pack.rules:
+            self.check_rule(rule)
+        self.check_cycles()
+        return self.out
+
+    # settings ---------------------------------------------------------------------------------
+    def check_settings(self) -> None:
+        for name, setting in self.pack.settings.items():
+            spans = sorted(setting.values, key=lambda v: v.from_)
+            for value in spans:
+                if value.until is not None and value.until <= value.from_:
+                    self.emit("DR303", f"setting '{name}': a value ends ({value.until}) before it starts "
+                              f"({value.from_})", kind="setting", name=name)
+            for before, after in zip(spans, spans[1:], strict=False):
+                if before.until is None or before.until > after.from_:
+                    self.emit("DR303", f"setting '{name}': the value from {before.from_} overlaps the value "
+                              f"from {after.from_}", kind="setting", name=name,
+                              hint=f"end the first with until = {after.from_}")
+            kinds = {type(v.value).__name__ for v in setting.values}
+            if len(kinds - {"int", "float"}) > 1 or ("str" in kinds and len(kinds) > 1):
+                self.emit("DR207", f"setting '{name}': its values are of different types ({', '.join(sorted(kinds))})",
+                          kind="setting", name=name)
+
+    def setting_ref(self, rule: RuleDef, text: str, key: str, numeric: bool) -> None:
+        name = text.removeprefix("setting.")
+        setting = self.pack.settings.get(name)
+        if setting is None:
+            self.emit("DR204", f"rule '{rule.id}' names unknown setting '{name}'", rule, key,
+                      _suggest(name, list(self.pack.settings)))
+        elif numeric and not all(isinstance(v.value, int | float) and not isinstance(v.value, bool)
+                                 for v in setting.values):
+            self.emit("DR207", f"rule '{rule.id}': setting '{name}' is not a number", rule, key)
+
+    # rules ------------------------------------------------------------------------------------
+    def check_rule(self, rule: RuleDef) -> None:
+        scope: Scope = "application" if rule.for_ == "application" else "party"
+        if not rule.sources:
+            self.emit("DR401", f"rule '{rule.id}' cites no source section", rule, "sources",
+                      'add sources = ["L2.1a"] with the section ids of the policy text')
+        if rule.from_ and rule.until and rule.until <= rule.from_:
+            self.emit("DR303", f"rule '{rule.id}' ends ({rule.until}) before it starts ({rule.from_})",
+                      rule, "until")
+        effects = [bool(rule.require), rule.issue is not None, rule.derive is not None,
+                   rule.min_copies is not None, rule.amount is not None]
+        if not any(effects):
+            self.emit("DR302", f"rule '{rule.id}' has no effect", rule, None,
+                      "give it require, issue, derive, min_copies or amount")
+        if rule.derive is not None and sum(effects) > 1:
+            self.emit("DR302", f"rule '{rule.id}' derives a fact and does something else", rule, "derive",
+                      "split it: one rule derives the fact, another uses it")
+        if rule.derive is not None and (scope, rule.derive) in FACTS:
+            self.emit("DR209", f"rule '{rule.id}' derives '{rule.derive}', which is already an input fact",
+                      rule, "derive")
+        try:
+            expr = parse(rule.when)
+        except ExprError as exc:
+            ref = Ref("", "", exc.line, exc.column)
+            self.emit("DR201", f"rule '{rule.id}': {exc.message}", rule, "when", exc.hint, ref)
+        else:
+            self.check_expr(rule, scope, expr)
+        for i, req in enumerate(rule.require):
+            key = f"require.{i}"
+            for doc in req.documents:
+                if doc not in self.pack.documents:
+                    self.emit("DR203", f"rule '{rule.id}' names unknown document '{doc}'", rule, "require",
+                              _suggest(doc, list(self.pack.documents)))
+            if scope == "application" and req.whose is not Whose.application:
+                self.emit("DR208", f"rule '{rule.id}' is for the application; its documents must be "
+                          f"whose = \"application\"", rule, "require")
+            for count in (req.originals, req.copies):
+                if isinstance(count, str):
+                    self.setting_ref(rule, count, key, numeric=True)
+        if rule.issue is not None and rule.issue not in self.pack.issues:
+            self.emit("DR205", f"rule '{rule.id}' raises unknown issue code '{rule.issue}'", rule, "issue",
+                      _suggest(rule.issue, list(self.pack.issues)))
+        if rule.min_copies is not None:
+            if scope == "application":
+                self.emit("DR208", f"rule '{rule.id}': min_copies needs a party rule", rule, "min_copies")
+            if isinstance(rule.min_copies.copies, str):
+                self.setting_ref(rule, rule.min_copies.copies, "min_copies", numeric=True)
+        if rule.amount is not None:
+            spec = FACTS.get(("application", rule.amount.base))
+            if spec is None or spec.kind != "int":
+                self.emit("DR202", f"rule '{rule.id}': amount base '{rule.amount.base}' is not a number "
+                          f"fact of the application", rule, "amount", _suggest(
+                              rule.amount.base, [n for (s, n), f in FACTS.items()
+                                                 if s == "application" and f.kind == "int"]))
+            if isinstance(rule.amount.rate, str):
+                self.setting_ref(rule, rule.amount.rate, "amount", numeric=True)
+
+    def check_expr(self, rule: RuleDef, scope: Scope, expr: Expr) -> None:
+        for node in _atoms(expr):
+            ref = node.ref
+            if ref.alias in ("party", "buyer") and scope == "application":
+                self.emit("DR208", f"rule '{rule.id}' is for the application and cannot name {ref}",
+                          rule, "when", "use for = \"party\" to check each party", ref)
+                continue
+            spec, derived = self.fact(ref)
+            if spec is None and not derived:
+                fact_scope = ALIAS_SCOPE[ref.alias]
+                names = [n for (s, n) in FACTS if s == fact_scope] + [n for (s, n) in self.derived
+                                                                      if s == fact_scope]
+                self.emit("DR202", f"rule '{rule.id}' names unknown fact '{ref}'", rule, "when",
+                          _suggest(ref.name, names), ref)
+                continue
+            if isinstance(node, Truth):
+                if spec is not None and spec.kind != "bool":
+                    self.emit("DR207", f"rule '{rule.id}': '{ref}' is not true/false; compare it",
+                              rule, "when", None, ref)
+            elif isinstance(node, Known):
+                if derived:
+                    self.emit("DR207", f"rule '{rule.id}': derived fact '{ref}' is never missing",
+                              rule, "when", None, ref)
+            else:
+                self.check_cmp(rule, node, spec)
+
+    def fact(self, ref: Ref) -> tuple[FactSpec | None, bool]:
+        scope = ALIAS_SCOPE[ref.alias]
+        return FACTS.get((scope, ref.name)), (scope, ref.name) in self.derived
+
+    def check_cmp(self, rule: RuleDef, cmp: Cmp, spec: FactSpec | None) -> None:
+        ref = cmp.ref
+        kind = "bool" if spec is None else spec.kind
+        values: list[object]
+        if isinstance(cmp.value, Ref):
+            if cmp.value.alias != "setting" or cmp.value.name not in self.pack.settings:
+                self.emit("DR204", f"rule '{rule.id}' names unknown setting '{cmp.value.name}'", rule,
+                          "when", _suggest(cmp.value.name, list(self.pack.settings)), cmp.value)
+                return
+            raw: list[SettingValue] = [v.value for v in self.pack.settings[cmp.value.name].values]
+            if cmp.op in ("in", "not in"):
+                if not all(isinstance(v, list) for v in raw):
+                    self.emit("DR207", f"rule '{rule.id}': setting '{cmp.value.name}' is not a list",
+                              rule, "when", None, cmp.value)
+                    return
+                values = [x for v in raw if isinstance(v, list) for x in v]
+            else:
+                values = list(raw)
+        else:
+            values = list(cmp.value) if isinstance(cmp.value, tuple) else [cmp.value]
+        ops = {"enum": ("==", "!=", "in", "not in"), "bool": ("==", "!="), "str": ("==", "!=", "in", "not in")}
+        if kind in ops and cmp.op not in ops[kind]:
+            self.emit("DR207", f"rule '{rule.id}': '{ref}' cannot be compared with {cmp.op}", rule, "when",
+                      f"use one of {', '.join(ops[kind])}", ref)
+            return
+        for value in values:
+            problem = _value_problem(kind, spec, value)
+            if problem:
+                message, hint = problem
+                self.emit("DR206" if kind == "enum" else "DR207",
+                          f"rule '{rule.id}': {ref} {message}", rule, "when", hint, ref)
+
+    def check_cycles(self) -> None:
+        graph: dict[tuple[Scope, str], set[tuple[Scope, str]]] = {}
+        for key, rules in self.derived.items():
+            deps: set[tuple[Scope, str]] = set()
+            for rule in rules:
+                try:
+                    expr = parse(rule.when)
+                except ExprError:
+                    continue
+                for ref in refs(expr):
+                    if ref.alias in ALIAS_SCOPE and (ALIAS_SCOPE[ref.alias], ref.name) in self.derived:
+                        deps.add((ALIAS_SCOPE[ref.alias], ref.name))
+            graph[key] = deps
+        for cycle in _cycles(graph):
+            names = " → ".join(f"{n}" for _, n in cycle)
+            first = self.derived[cycle[0]][0]
+            self.emit("DR301", f"derived facts form a cycle: {names}", first, "derive",
+                      "a derived fact cannot depend on itself; break the cycle")
+
+
+def _atoms(expr: Expr) -> Iterator[Cmp | Truth | Known]:
+    if isinstance(expr, Cmp | Truth | Known):
+        yield expr
+    elif hasattr(expr, "items"):
+        for item in expr.items:
+            yield from _atoms(item)
+    elif hasattr(expr, "item"):
+        yield from _atoms(expr.item)
+
+
+def _value_problem(kind: str, spec: FactSpec | None, value: object) -> tuple[str, str | None] | None:
+    if kind == "enum" and spec is not None:
+        if value not in spec.values:
+            return (f"has no value {value!r}", _suggest(str(value), list(spec.values))
+                    or f"one of: {', '.join(spec.values)}")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return f"is true or false, not {value!r}", None
+    elif kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"is a number, not {value!r}", None
+    elif kind == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return f"is a date; write \"YYYY-MM-DD\" (got {value!r})", None
+    elif kind == "str" and not isinstance(value, str):
+        return f"is text, not {value!r}", None
+    return None
+
+
+def _cycles(graph: dict[tuple[Scope, str], set[tuple[Scope, str]]]) -> list[list[tuple[Scope, str]]]:
+    """One cycle per strongly tangled group, each listed from its smallest member and closed."""
+    found: list[list[tuple[Scope, str]]] = []
+    seen_cycles: set[frozenset[tuple[Scope, str]]] = set()
+
+    def walk(node: tuple[Scope, str], stack: list[tuple[Scope, str]]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in stack:
+                cycle = stack[stack.index(nxt):]
+                members = frozenset(cycle)
+                if members not in seen_cycles:
+                    seen_cycles.add(members)
+                    start = cycle.index(min(cycle))
+                    ordered = cycle[start:] + cycle[:start]
+                    found.append([*ordered, ordered[0]])
+            elif len(stack) < 64:
+                walk(nxt, [*stack, nxt])
+
+    for node in sorted(graph):
+        walk(node, [node])
+    return found
+
+
+def check_pack(pack: RulePack, maps: dict[str, SourceMap]) -> list[Diagnostic]:
+    return _Checker(pack, maps).run()

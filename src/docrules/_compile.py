@@ -1,0 +1,368 @@
+"""RulePack + a date → durable-rules ruleset definition. Pure: never imports durable.
+
+Each pack rule compiles to at most two kinds of engine rule:
+  fire — the condition holds for certain (a comparison on a missing fact never matches in the engine);
+  ask  — the condition could still hold, and a fact it names is missing: the result asks for it.
+So "unknown" is three-valued without a single negation in the engine: `ask` is the relaxed condition
+(each test `t` becomes `t or missing(fact)`) and `any fact missing`.
+
+On the way, derived facts are replaced by their definitions (so chains cost nothing at check time and a
+cycle is a load error), settings in force on the date become literals (so `in setting.partner_banks`
+is a plain test, and dated policy is a different compiled program), `not` is pushed down to the
+tests, and conditions over several facts are split per fact (party, its buyer, the application).
+Engine rules with identical conditions are merged: one activation, several pack rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from itertools import product
+from typing import Any, Literal
+
+from ._catalog import FACTS, Scope
+from ._check import ALIAS_SCOPE, derived_facts
+from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
+from .diagnostics import Diagnostic, PackError
+from .pack import RuleDef, RulePack, SettingValue
+
+Kind = Literal["fire", "ask"]
+ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
+MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
+MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
+MAX_VALUES_PER_PROPERTY = 400  # and so do more than 512 children of one alpha node
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in",
+          "not in": "in"}
+ENGINE_OP = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What an engine rule firing means: pack rule `rule` (index into pack.rules) fired or asks."""
+
+    rule: int
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Program:
+    definition: dict[str, Any]
+    meanings: dict[str, tuple[Activation, ...]]
+    asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
+    app_facts: frozenset[str]
+    party_facts: frozenset[str]
+    settings: dict[str, SettingValue]
+    day: date
+
+
+def active(rule: RuleDef, day: date) -> bool:
+    return rule.enabled and (rule.from_ is None or rule.from_ <= day) and (
+        rule.until is None or day < rule.until)
+
+
+def settings_on(pack: RulePack, day: date) -> dict[str, SettingValue]:
+    out: dict[str, SettingValue] = {}
+    missing = []
+    for name, setting in pack.settings.items():
+        for value in setting.values:
+            if value.from_ <= day and (value.until is None or day < value.until):
+                out[name] = value.value
+                break
+        else:
+            missing.append(name)
+    if missing:
+        raise PackError([Diagnostic(code="DR304", message=f"no value of setting '{n}' is in force on {day}",
+                                    hint="add a dated value that covers this date") for n in missing])
+    return out
+
+
+def epoch(pack: RulePack, day: date) -> tuple[object, ...]:
+    """Two dates with the same epoch compile to the same program."""
+    values = tuple(
+        next((i for i, v in enumerate(s.values)
+              if v.from_ <= day and (v.until is None or day < v.until)), -1)
+        for s in pack.settings.values())
+    return values, tuple(active(r, day) for r in pack.rules)
+
+
+class _Compiler:
+    def __init__(self, pack: RulePack, day: date) -> None:
+        self.pack = pack
+        self.day = day
+        self.settings = settings_on(pack, day)
+        self.derived = {key: [r for r in rules if active(r, day)]
+                        for key, rules in derived_facts(pack).items()}
+        self.app_facts: set[str] = set()
+        self.party_facts: set[str] = {"role"}
+
+    # derived facts, settings, not ------------------------------------------------------------
+    def expand(self, expr: Expr, alias_map: dict[str, str]) -> Expr:
+        """Rename aliases, inline derived facts and settings, push `not` down to the tests."""
+        if isinstance(expr, And | Or):
+            return type(expr)(tuple(self.expand(e, alias_map) for e in expr.items))
+        if isinstance(expr, Not):
+            return _negate(self.expand(expr.item, alias_map))
+        if isinstance(expr, Const):
+            return expr
+        ref = expr.ref
+        ref = Ref(alias_map.get(ref.alias, ref.alias), ref.name, ref.line, ref.column)
+        if (ALIAS_SCOPE[ref.alias], ref.name) in self.derived:
+            body = self.derived_body(ref)
+            if isinstance(expr, Cmp):  # party.minor == false
+                return body if (expr.op == "==") == bool(expr.value) else _negate(body)
+            return body
+        if isinstance(expr, Truth):
+            return Cmp(ref, "==", True)
+        if isinstance(expr, Known):
+            return Known(ref, expr.present)
+        value = expr.value
+        if isinstance(value, Ref):
+            setting = self.settings[value.name]
+            value = tuple(setting) if isinstance(setting, list) else setting
+        return Cmp(ref, expr.op, value)
+
+    def derived_body(self, ref: Ref) -> Expr:
+        rules = self.derived[(ALIAS_SCOPE[ref.alias], ref.name)]
+        # inside a party's derived fact, `party` is whoever it is asked of; the buyer stays the buyer
+        alias_map = {"party": ref.alias, "buyer": "buyer", "app": "app"}
+        return _simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
+
+    # one pack rule → engine rules ------------------------------------------------------------
+    def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]], bool]], list[Ref]]:
+        cond = _simplify(_split_in(self.expand(parse(rule.when), {})))
+        needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
+        out: list[tuple[Kind, list[dict[str, Any]], bool]] = []
+        for alt in _alternatives(cond, rule):
+            out.append(("fire", *self.elements(alt, rule)))
+        if needed:
+            missing = Or(tuple(Known(r, False) for r in _unique(needed)))
+            ask = _simplify(And((_relax(cond), missing)))
+            for alt in _alternatives(ask, rule):
+                out.append(("ask", *self.elements(alt, rule)))
+        for r in _all_refs(cond):
+            (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
+        return out, _unique(needed)
+
+    def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> tuple[list[dict[str, Any]], bool]:
+        aliases = set(alt)
+        aliases.add("party" if rule.for_ == "party" else "app")  # the fact the rule is about
+        els: list[dict[str, Any]] = []
+        for alias in ("app", "party", "buyer"):
+            if alias not in aliases:
+                continue
+            tests: list[Any] = [{"t": "app" if alias == "app" else "party"}]
+            tests += [_engine(e) for e in alt.get(alias, [])]
+            if alias == "buyer":
+                tests.append({"role": "buyer"})
+                tests.append({"id": {"p": "buyer_id"}})  # join last: literal tests first (§6)
+            els.append({ENGINE_ALIAS[alias]: {"$and": tests} if len(tests) > 1 else tests[0]})
+        # a buyer is its own buyer: the same fact may fill both `p` and `b`
+        return els, "buyer" in aliases
+
+
+def _negate(expr: Expr) -> Expr:
+    if isinstance(expr, And):
+        return Or(tuple(_negate(e) for e in expr.items))
+    if isinstance(expr, Or):
+        return And(tuple(_negate(e) for e in expr.items))
+    if isinstance(expr, Not):
+        return expr.item
+    if isinstance(expr, Const):
+        return Const(not expr.value)
+    if isinstance(expr, Known):
+        return Known(expr.ref, not expr.present)
+    if isinstance(expr, Truth):
+        return Cmp(expr.ref, "==", False)
+    return Cmp(expr.ref, NEGATE[expr.op], expr.value)
+
+
+def _split_in(expr: Expr) -> Expr:
+    """`x in [a, b]` → `x == a or x == b`; `x not in [a, b]` → `x != a and x != b`."""
+    if isinstance(expr, And | Or):
+        return type(expr)(tuple(_split_in(e) for e in expr.items))
+    if isinstance(expr, Cmp) and expr.op in ("in", "not in"):
+        values = expr.value if isinstance(expr.value, tuple) else (expr.value,)
+        if expr.op == "in":
+            return Or(tuple(Cmp(expr.ref, "==", v) for v in values)) if values else Const(False)
+        return And(tuple(Cmp(expr.ref, "!=", v) for v in values)) if values else Const(True)
+    return expr
+
+
+def _simplify(expr: Expr) -> Expr:
+    if isinstance(expr, And | Or):
+        unit, zero = (True, False) if isinstance(expr, And) else (False, True)
+        items: list[Expr] = []
+        for e in (_simplify(i) for i in expr.items):
+            if isinstance(e, Const):
+                if e.value == zero:
+                    return Const(zero)
+                continue
+            items.extend(e.items if type(e) is type(expr) else (e,))  # type: ignore[union-attr]
+        if not items:
+            return Const(unit)
+        return items[0] if len(items) == 1 else type(expr)(tuple(items))
+    return expr
+
+
+def _relax(expr: Expr) -> Expr:
+    """Could hold: each test on a fact that may be missing also passes when the fact is missing."""
+    if isinstance(expr, And | Or):
+        return type(expr)(tuple(_relax(e) for e in expr.items))
+    if isinstance(expr, Cmp) and not _always_known(expr.ref):
+        return Or((expr, Known(expr.ref, False)))
+    return expr
+
+
+def _always_known(ref: Ref) -> bool:
+    spec = FACTS.get((ALIAS_SCOPE[ref.alias], ref.name))
+    return spec is not None and spec.always_known
+
+
+def _cmp_refs(expr: Expr) -> list[Ref]:
+    if isinstance(expr, Cmp):
+        return [expr.ref]
+    if isinstance(expr, And | Or):
+        return [r for e in expr.items for r in _cmp_refs(e)]
+    return []
+
+
+def _all_refs(expr: Expr) -> list[Ref]:
+    if isinstance(expr, Cmp | Known):
+        return [expr.ref]
+    if isinstance(expr, And | Or):
+        return [r for e in expr.items for r in _all_refs(e)]
+    return []
+
+
+def _unique(refs: list[Ref]) -> list[Ref]:
+    seen: dict[tuple[str, str], Ref] = {}
+    for r in refs:
+        seen.setdefault((r.alias, r.name), r)
+    return list(seen.values())
+
+
+def _aliases(expr: Expr) -> set[str]:
+    return {r.alias for r in _all_refs(expr)}
+
+
+def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
+    """Disjunctive form over facts: each alternative maps an alias to the tests on that one fact.
+    An `or` within one fact stays an `$or` in the engine; only an `or` across facts splits the rule."""
+    if isinstance(expr, Const):
+        return [{}] if expr.value else []
+    aliases = _aliases(expr)
+    if len(aliases) <= 1:
+        return [{next(iter(aliases)): [expr]}] if aliases else [{}]
+    if isinstance(expr, Or):
+        alts = [a for e in expr.items for a in _alternatives(e, rule)]
+    elif isinstance(expr, And):
+        alts = []
+        for combo in product(*(_alternatives(e, rule) for e in expr.items)):
+            merged: dict[str, list[Expr]] = {}
+            for part in combo:
+                for alias, tests in part.items():
+                    merged.setdefault(alias, []).extend(tests)
+            alts.append(merged)
+            if len(alts) > MAX_ALTERNATIVES:
+                break
+    else:
+        raise AssertionError(f"a test names more than one fact: {expr}")
+    if len(alts) > MAX_ALTERNATIVES:
+        raise PackError([Diagnostic(
+            code="DR305", rule=rule.id,
+            message=f"rule '{rule.id}': its condition needs more than {MAX_ALTERNATIVES} engine rules",
+            hint="an 'or' between tests on different parties multiplies; split the rule in two")])
+    return alts
+
+
+def _engine(expr: Expr) -> Any:
+    if isinstance(expr, And):
+        return {"$and": [_engine(e) for e in expr.items]}
+    if isinstance(expr, Or):
+        return {"$or": [_engine(e) for e in expr.items]}
+    if isinstance(expr, Known):
+        return {"$ex" if expr.present else "$nex": {expr.ref.name: 1}}
+    if isinstance(expr, Cmp):
+        value = _plain(expr.value)
+        if expr.op == "==":
+            return {expr.ref.name: value}
+        return {ENGINE_OP[expr.op]: {expr.ref.name: value}}
+    raise AssertionError(f"not a test: {expr}")
+
+
+def _plain(value: Literal_ | tuple[Literal_, ...] | Ref) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | Ref):
+        raise AssertionError(f"not a single value: {value}")
+    return value
+
+
+def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
+    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6)."""
+    values: dict[str, set[str]] = {}
+    problems: list[Diagnostic] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, sub in node.items():
+                if key == "$or" and len(sub) > MAX_OR:
+                    problems.append(Diagnostic(code="DR306", message=f"a condition lists more than {MAX_OR} "
+                                               "alternatives, more than the engine takes"))
+                if not key.startswith("$") and not isinstance(sub, dict | list):
+                    values.setdefault(key, set()).add(json.dumps(sub))
+                walk(sub)
+        elif isinstance(node, list):
+            for sub in node:
+                walk(sub)
+
+    walk(definition)
+    for prop, seen in values.items():
+        if len(seen) > MAX_VALUES_PER_PROPERTY:
+            problems.append(Diagnostic(code="DR306", message=f"fact '{prop}' is compared with more than "
+                                       f"{MAX_VALUES_PER_PROPERTY} values, more than the engine takes"))
+    return problems
+
+
+def compile_pack(pack: RulePack, day: date) -> Program:
+    """The engine program for checks whose policy date is `day`."""
+    compiler = _Compiler(pack, day)
+    by_condition: dict[str, list[Activation]] = {}
+    conditions: dict[str, dict[str, Any]] = {}
+    asks: dict[int, tuple[tuple[str, str], ...]] = {}
+
+    def add(body: dict[str, Any], activation: Activation | None) -> None:
+        key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        conditions.setdefault(key, body)
+        meanings = by_condition.setdefault(key, [])
+        if activation is not None and activation not in meanings:
+            meanings.append(activation)
+
+    # The sentinel: every check runs at least one action, so deleting its state never frees the
+    # uninitialised action context of a fresh state slot (research note §7, root cause 1).
+    add({"all": [{"a": {"t": "app"}}]}, None)
+    for index, rule in enumerate(pack.rules):
+        if not active(rule, day) or rule.derive is not None:
+            continue
+        engine_rules, needed = compiler.rule(rule)
+        asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
+        for kind, elements, self_join in engine_rules:
+            body: dict[str, Any] = {"all": elements}
+            if self_join:
+                body["dist"] = 0
+            add(body, Activation(index, kind))
+    definition: dict[str, Any] = {}
+    meanings: dict[str, tuple[Activation, ...]] = {}
+    for n, (key, body) in enumerate(conditions.items()):
+        definition[f"r{n}"] = body
+        meanings[f"r{n}"] = tuple(by_condition[key])
+    problems = _limits(definition)
+    if problems:
+        raise PackError(problems)
+    return Program(definition=definition, meanings=meanings, asks=asks,
+                   app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
+                   settings=compiler.settings, day=day)
+
+
+__all__ = ["Activation", "Program", "Scope", "compile_pack", "epoch", "settings_on"]

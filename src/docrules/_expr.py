@@ -1,0 +1,202 @@
+"""Rule conditions: a small, safe expression language, parsed — never evaluated — into a tree.
+
+    party.hukou == "nonlocal" and party.social_security_months < setting.nonlocal_social_security_months
+    party.role in ["buyer", "spouse"] and not app.deposit_paid
+    buyer.identity in ["hong_kong", "macau"] and missing(party.phone)
+
+Python's own parser reads the text (so precedence and positions are exactly Python's), then only the
+node types below are accepted; anything else is an error with its column. Nothing is ever executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import date
+
+ALIASES = ("party", "buyer", "app", "setting")
+Literal_ = bool | int | float | str | date
+OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+       ast.In: "in", ast.NotIn: "not in"}
+FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+@dataclass(frozen=True)
+class Ref:
+    alias: str
+    name: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.alias}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """`ref op value`; `value` is a literal, a tuple of literals (for in / not in) or a setting."""
+
+    ref: Ref
+    op: str
+    value: Literal_ | tuple[Literal_, ...] | Ref
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A boolean fact (or derived fact) standing alone: `app.deposit_paid`, `party.minor`."""
+
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Known:
+    """`known(ref)` (present) or `missing(ref)`: the only tests that look at presence itself."""
+
+    ref: Ref
+    present: bool
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Expr
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Expr, ...]
+
+
+Expr = Cmp | Truth | Known | Const | Not | And | Or
+
+
+class ExprError(Exception):
+    def __init__(self, message: str, line: int, column: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.hint = message, line, column, hint
+
+
+def parse(text: str) -> Expr:
+    """Parse a condition; an empty one always holds."""
+    if not text.strip():
+        return Const(True)
+    try:
+        # parenthesised so that a condition may run over several lines, as in a TOML ''' string
+        tree = ast.parse(f"({text}\n)", mode="eval")
+    except SyntaxError as exc:
+        line, column = exc.lineno or 1, exc.offset or 1
+        raise ExprError(f"condition is not valid: {exc.msg}", line, column - (line == 1)) from None
+    return _expr(tree.body)
+
+
+def _at(node: ast.AST) -> tuple[int, int]:
+    line = getattr(node, "lineno", 1)
+    return line, getattr(node, "col_offset", 0) + 1 - (line == 1)  # the added "("
+
+
+def _fail(node: ast.AST, message: str, hint: str | None = None) -> ExprError:
+    return ExprError(message, *_at(node), hint)
+
+
+def _expr(node: ast.expr) -> Expr:
+    if isinstance(node, ast.BoolOp):
+        items = tuple(_expr(v) for v in node.values)
+        return And(items) if isinstance(node.op, ast.And) else Or(items)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return Not(_expr(node.operand))
+    if isinstance(node, ast.Compare):
+        return _compare(node)
+    if isinstance(node, ast.Call):
+        return _call(node)
+    if isinstance(node, ast.Attribute):
+        return Truth(_ref(node))
+    value = _literal(node, allow_list=False)
+    if isinstance(value, bool):
+        return Const(value)
+    raise _fail(node, "a condition must be a test, such as party.hukou == \"local\"")
+
+
+def _compare(node: ast.Compare) -> Expr:
+    if len(node.ops) != 1:
+        raise _fail(node, "write one comparison at a time, joined with 'and'")
+    op = OPS.get(type(node.ops[0]))
+    if op is None:
+        raise _fail(node, "unknown comparison", "use ==, !=, <, <=, >, >=, in, not in")
+    left, right = node.left, node.comparators[0]
+    if _is_fact(left):
+        ref = _ref(left)  # type: ignore[arg-type]
+        other = right
+    elif _is_fact(right) and op not in ("in", "not in"):
+        ref = _ref(right)  # type: ignore[arg-type]
+        other, op = left, FLIP[op]
+    else:
+        raise _fail(node, "a comparison needs a fact on one side (party.*, buyer.* or app.*)")
+    value: Literal_ | tuple[Literal_, ...] | Ref
+    if isinstance(other, ast.Attribute):
+        value = _ref(other)
+        if value.alias != "setting":
+            raise _fail(other, "compare a fact with a value or a setting, not with another fact")
+    elif op in ("in", "not in"):
+        # a list literal, or (above) a list-valued setting such as setting.partner_banks
+        if not isinstance(other, ast.List | ast.Tuple) or not other.elts:
+            raise _fail(other, f"'{op}' needs a list of values, such as [\"mortgage\", \"combination\"]")
+        value = tuple(_literal(e, allow_list=False) for e in other.elts)
+    else:
+        value = _literal(other, allow_list=False)
+    return Cmp(ref, op, value)
+
+
+def _call(node: ast.Call) -> Expr:
+    name = node.func.id if isinstance(node.func, ast.Name) else ""
+    if name not in ("known", "missing") or len(node.args) != 1 or node.keywords:
+        raise _fail(node, "the only functions are known(fact) and missing(fact)")
+    arg = node.args[0]
+    if not isinstance(arg, ast.Attribute):
+        raise _fail(arg, f"{name}() takes a fact, such as {name}(party.phone)")
+    return Known(_ref(arg), present=name == "known")
+
+
+def _is_fact(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in ("party", "buyer", "app"))
+
+
+def _ref(node: ast.Attribute) -> Ref:
+    if not isinstance(node.value, ast.Name) or node.value.id not in ALIASES:
+        raise _fail(node, "a name must be party.X, buyer.X, app.X or setting.X")
+    line, column = _at(node)
+    return Ref(node.value.id, node.attr, line, column)
+
+
+def _literal(node: ast.expr, *, allow_list: bool) -> Literal_:
+    if isinstance(node, ast.Name) and node.id in ("true", "false"):
+        return node.id == "true"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal(node.operand, allow_list=False)
+        if isinstance(inner, int | float) and not isinstance(inner, bool):
+            return -inner
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float | str):
+        return node.value
+    raise _fail(node, "expected a value: a number, a \"string\", true or false")
+
+
+def refs(expr: Expr) -> list[Ref]:
+    """Every fact or setting the condition names, in reading order."""
+    if isinstance(expr, Cmp):
+        return [expr.ref, *([expr.value] if isinstance(expr.value, Ref) else [])]
+    if isinstance(expr, Truth | Known):
+        return [expr.ref]
+    if isinstance(expr, Not):
+        return refs(expr.item)
+    if isinstance(expr, And | Or):
+        return [r for item in expr.items for r in refs(item)]
+    return []

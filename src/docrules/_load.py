@@ -1,0 +1,172 @@
+"""A pack folder → `RulePack`, or every problem found, located by file, line and column.
+
+Loading validates: schema here, references and logic in `_check`. A pack with any error is never
+returned, so a bad edit never replaces a pack that is already in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._check import check_pack
+from ._toml_source import SourceMap, source_map
+from .diagnostics import Diagnostic, PackError, Severity
+from .pack import Origin, PackFile, PackMeta, RulePack
+
+
+def load_rule_pack(folder: str | Path) -> RulePack:
+    """Read and validate a pack folder; raise `PackError` with every error found."""
+    pack, diagnostics = read_rule_pack(folder)
+    errors = [d for d in diagnostics if d.severity is Severity.error]
+    if pack is None or errors:
+        raise PackError(errors or diagnostics)
+    return pack
+
+
+def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic]]:
+    """The pack (None when its files cannot be read or merged) and every diagnostic about it."""
+    root = Path(folder)
+    if not root.is_dir():
+        return None, [Diagnostic(code="DR100", file=str(root), message="rule pack folder not found")]
+    paths = sorted(root.glob("*.toml"))
+    if not paths:
+        return None, [Diagnostic(code="DR100", file=str(root), message="no .toml files in this folder")]
+    diagnostics: list[Diagnostic] = []
+    files: list[tuple[str, PackFile, SourceMap]] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        shown = str(path)
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        text = raw.decode("utf-8", errors="replace")
+        smap = source_map(text)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            diagnostics.append(_toml_error(shown, str(exc)))
+            continue
+        try:
+            files.append((shown, PackFile.model_validate(data), smap))
+        except ValidationError as exc:
+            diagnostics.extend(_schema_error(shown, smap, data, err) for err in exc.errors())
+    if diagnostics:
+        return None, diagnostics
+    pack, merge_errors = _merge(files, f"sha256:{digest.hexdigest()[:16]}", str(root))
+    if pack is None:
+        return None, merge_errors
+    return pack, merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
+
+
+def _toml_error(file: str, message: str) -> Diagnostic:
+    line = column = None
+    text = message
+    if message.endswith(")") and "(at line " in message:
+        text, _, pos = message.rpartition(" (at line ")
+        line_s, _, col_s = pos.rstrip(")").partition(", column ")
+        line, column = int(line_s), int(col_s)
+    return Diagnostic(code="DR101", file=file, line=line, column=column, message=f"invalid TOML: {text}")
+
+
+def _schema_error(file: str, smap: SourceMap, data: Any, err: Any) -> Diagnostic:
+    loc: Sequence[str | int] = tuple(p for p in err["loc"] if not _is_union_tag(p))
+    pos = smap.find(tuple(loc))
+    where = ".".join(str(p) for p in loc)
+    rule = _rule_id(data, loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        message, hint = f"unknown key '{loc[-1]}' in {where.rpartition('.')[0] or 'the file'}", _keys_hint(loc)
+    elif kind == "missing":
+        message, hint = f"'{where}' is required", None
+    elif kind == "string_pattern_mismatch":
+        message = f"'{where}': {err['input']!r} is not a valid name here"
+        hint = "ids are lower-case words joined by - or _; issue codes are UPPER_CASE; settings are setting.NAME"
+    else:
+        message, hint = f"'{where}': {err['msg'].lower()} (got {err.get('input')!r})", None
+    return Diagnostic(code="DR102", file=file, line=pos.line if pos else None,
+                      column=pos.column if pos else None, path=where, rule=rule, message=message, hint=hint)
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic adds the member type to the location of a union error: rules.0.require.0.copies.int
+    return isinstance(part, str) and (part in ("int", "str", "float", "bool", "list[str]")
+                                      or part.startswith(("constrained-", "function-")))
+
+
+def _rule_id(data: Any, loc: Sequence[str | int]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        try:
+            rid = data["rules"][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        return rid if isinstance(rid, str) else None
+    return None
+
+
+def _keys_hint(loc: Sequence[str | int]) -> str | None:
+    from . import pack as models
+
+    section = {"documents": models.DocumentDef, "settings": models.SettingDef, "issues": models.IssueDef,
+               "rules": models.RuleDef, "pack": models.PackMeta}
+    parents = [p for p in loc[:-1] if isinstance(p, str)]
+    model: Any = models.PackFile
+    if parents:
+        model = section.get(parents[0], None)
+        nested = {"require": models.Require, "min_copies": models.MinCopies, "amount": models.Amount,
+                  "values": models.DatedValue}
+        for name in parents[1:]:
+            model = nested.get(name, model)
+    if model is None:
+        return None
+    names = [f.alias or n for n, f in model.model_fields.items()]
+    return f"allowed keys: {', '.join(names)}"
+
+
+def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
+           root: str) -> tuple[RulePack | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    meta: PackMeta | None = None
+    merged: dict[str, dict[str, Any]] = {"document": {}, "setting": {}, "issue": {}}
+    rules = []
+    origins: dict[str, Origin] = {}
+
+    def place(kind: str, key: str, file: str, path: tuple[str | int, ...], smap: SourceMap) -> bool:
+        name = f"{kind}:{key}"
+        if name in origins:
+            first = origins[name]
+            pos = smap.find(path)
+            diagnostics.append(Diagnostic(
+                code="DR104", file=file, line=pos.line if pos else None, column=pos.column if pos else None,
+                rule=key if kind == "rule" else None,
+                message=f"{kind} '{key}' is defined twice", hint=f"the first is in {first.file}"))
+            return False
+        origins[name] = Origin(file=file, path=path)
+        return True
+
+    for file, content, smap in files:
+        if content.pack is not None:
+            if meta is not None:
+                diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
+            meta = content.pack
+        for kind, section in (("document", content.documents), ("setting", content.settings),
+                              ("issue", content.issues)):
+            plural = f"{kind}s"
+            for key, value in section.items():
+                if place(kind, key, file, (plural, key), smap):
+                    merged[kind][key] = value
+        for index, rule in enumerate(content.rules):
+            if place("rule", rule.id, file, ("rules", index), smap):
+                rules.append(rule)
+    if meta is None:
+        diagnostics.append(Diagnostic(code="DR103", file=root, message="the pack has no [pack] table",
+                                      hint='add pack.toml with [pack] name = "...", version = "..."'))
+    if diagnostics or meta is None:
+        return None, diagnostics
+    pack = RulePack(meta=meta, documents=merged["document"], settings=merged["setting"],
+                    issues=merged["issue"], rules=rules, digest=digest, origins=origins)
+    return pack, []

@@ -1,0 +1,97 @@
+"""The one Python API: load a pack, check facts, get a `Result`. CLI and other interfaces call only this."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ._compile import Program, compile_pack, epoch
+from ._engine import Ruleset
+from ._evaluate import evaluate
+from ._facts_input import parse_facts
+from ._load import load_rule_pack
+from .facts import Facts
+from .pack import RulePack
+from .results import Result
+
+
+def default_pack_path() -> Path:
+    """The Foshan pack: inside the installed package, or at the top of a source checkout."""
+    installed = Path(__file__).parent / "rules" / "foshan"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "rules" / "foshan"
+
+
+class Pack:
+    """A loaded, validated rule pack, ready to check applications; safe to share between threads.
+
+    Each policy period (the dates between changes of a setting or of a dated rule) compiles once, on
+    first use, to its own durable-rules ruleset.
+    """
+
+    def __init__(self, rules: RulePack) -> None:
+        self.rules = rules
+        self._programs: dict[tuple[object, ...], tuple[Program, Ruleset]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        return self.rules.meta.name
+
+    @property
+    def version(self) -> str:
+        return self.rules.meta.version
+
+    @property
+    def digest(self) -> str:
+        return self.rules.digest
+
+    def program(self, day: date) -> tuple[Program, Ruleset]:
+        key = epoch(self.rules, day)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this pack was closed")
+            found = self._programs.get(key)
+            if found is None or found[1].broken:
+                program = compile_pack(self.rules, day)
+                found = (program, Ruleset(program.definition))
+                self._programs[key] = found
+            return found
+
+    def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None) -> Result:
+        """Check one application. `as_of` previews the policy (and ages) as if it were signed that day;
+        by default the signing date is used, or today when that is unknown."""
+        valid = parse_facts(facts)
+        signing = valid.application.signing_date
+        day = as_of or signing or date.today()
+        program, ruleset = self.program(day)
+        return evaluate(self.rules, program, ruleset, valid, as_of or signing)
+
+    def close(self) -> None:
+        """Free the engine memory of this pack; it cannot check any more."""
+        with self._lock:
+            self._closed = True
+            for _, ruleset in self._programs.values():
+                ruleset.close()
+            self._programs.clear()
+
+
+def load_pack(path: str | Path | None = None) -> Pack:
+    """Load and validate a pack folder (default: the Foshan pack). Raises `PackError` listing every
+    problem; a pack with errors is never returned."""
+    return Pack(load_rule_pack(default_pack_path() if path is None else path))
+
+
+@cache
+def _default() -> Pack:
+    return load_pack()
+
+
+def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None) -> Result:
+    """Check one application against `pack` (default: the Foshan pack, loaded once)."""
+    return (pack or _default()).check(facts, as_of=as_of)

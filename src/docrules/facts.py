@@ -1,0 +1,112 @@
+"""The input contract: an application and its parties (policy.md §2).
+
+Every fact may be absent, which means *unknown*: a rule that needs it does not fire and the result asks
+for it. The names and enum values are a public contract that other applications send.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+
+class Payment(StrEnum):
+    full = "full"
+    mortgage = "mortgage"
+    provident_fund = "provident_fund"
+    combination = "combination"
+
+
+class CreditCheck(StrEnum):
+    not_checked = "not_checked"
+    passed = "passed"
+    failed = "failed"
+
+
+class MortgageBank(StrEnum):
+    abc = "abc"
+    ccb = "ccb"
+    rural_commercial = "rural_commercial"
+    other = "other"
+
+
+class Role(StrEnum):
+    buyer = "buyer"
+    spouse = "spouse"
+    guardian = "guardian"
+    guarantor = "guarantor"
+    contact_person = "contact_person"
+
+
+class Identity(StrEnum):
+    mainland = "mainland"
+    hong_kong = "hong_kong"
+    macau = "macau"
+    taiwan = "taiwan"
+    foreign = "foreign"
+
+
+class Hukou(StrEnum):
+    local = "local"
+    nonlocal_ = "nonlocal"
+
+
+class MaritalStatus(StrEnum):
+    unmarried = "unmarried"
+    married = "married"
+    divorced = "divorced"
+    widowed = "widowed"
+
+
+Months = Annotated[StrictInt, Field(ge=0, le=1200)]
+Yuan = Annotated[StrictInt, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Application(_Model):
+    """One purchase. `price` is in whole yuan."""
+
+    signing_date: date | None = None
+    price: Yuan | None = None
+    payment: Payment | None = None
+    credit_check: CreditCheck | None = None
+    mortgage_bank: MortgageBank | None = None
+    mortgage_contract_signed: StrictBool | None = None
+    mortgage_eligibility_confirmed: StrictBool | None = None
+    eligibility_verified: StrictBool | None = None
+    deposit_paid: StrictBool | None = None
+    down_payment_paid: StrictBool | None = None
+    maintenance_fund_paid: StrictBool | None = None
+    special_clauses: StrictBool | None = None
+    signed_by_agent: StrictBool | None = None
+
+
+class Party(_Model):
+    """A person in the application. A spouse, guardian, guarantor or contact person names in `of`
+    the buyer it belongs to."""
+
+    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    role: Role
+    of: StrictStr | None = None
+    identity: Identity | None = None
+    hukou: Hukou | None = None
+    marital_status: MaritalStatus | None = None
+    birth_date: date | None = None
+    social_security_months: Months | None = None
+    tax_months: Months | None = None
+    local_residence_months: Months | None = None
+    id_card_digits: Literal[15, 18] | None = None
+    phone: Annotated[StrictStr, Field(min_length=1, max_length=32)] | None = None
+
+
+class Facts(_Model):
+    """What a check takes: the application and its parties, in the order they are listed."""
+
+    application: Application = Application()
+    parties: list[Party]

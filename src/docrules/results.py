@@ -1,0 +1,93 @@
+"""The output contract: what a check returns (issue #2 §5, policy.md §5).
+
+Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
+byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Stage(StrEnum):
+    eligibility = "eligibility"
+    signing = "signing"
+    mortgage = "mortgage"
+
+
+class IssueSeverity(StrEnum):
+    block = "block"
+    escalate = "escalate"
+    warn = "warn"
+    info = "info"
+
+
+class Status(StrEnum):
+    ready = "ready"
+    blocked = "blocked"
+    needs_escalation = "needs_escalation"
+    incomplete = "incomplete"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(_Out):
+    """One phrase in both languages of the pack."""
+
+    zh: str
+    en: str
+
+
+class Item(_Out):
+    """One line of the checklist: a document that one party (or the application, `party` null) brings
+    at one stage. `rules` and `sources` are every rule and source section that asked for it."""
+
+    stage: Stage
+    party: str | None
+    document: str
+    label: Text
+    originals: int
+    copies: int
+    pages: list[Text]
+    notes: list[Text]
+    rules: list[str]
+    sources: list[str]
+
+
+class Issue(_Out):
+    code: str
+    severity: IssueSeverity
+    party: str | None
+    message: Text
+    rules: list[str]
+    sources: list[str]
+
+
+class Question(_Out):
+    """A fact still unknown that a rule needs to decide; `party` null for the application's facts."""
+
+    party: str | None
+    fact: str
+    rules: list[str]
+
+
+class PackInfo(_Out):
+    name: str
+    version: str
+    digest: str
+
+
+class Result(_Out):
+    status: Status
+    items: list[Item]
+    issues: list[Issue]
+    questions: list[Question]
+    amounts: dict[str, int]
+    pack: PackInfo
+    as_of: date
+    settings: dict[str, int | float | bool | str | list[str]]
