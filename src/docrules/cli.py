@@ -1,0 +1,66 @@
+"""`docrules`: the command line. Parses arguments, calls the public API, renders, sets the exit code.
+
+Exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import TextIO
+
+from . import _render
+from ._facts_input import read_facts
+from .checker import load_pack
+from .diagnostics import DocrulesError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="docrules", description="Which documents each person must bring, and what "
+                     "blocks signing.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="check one application file (JSON, TOML, or - for JSON on stdin)")
+    check.add_argument("file")
+    check.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    check.add_argument("--lang", choices=("zh", "en"), default="zh")
+    check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
+    return parser
+
+
+def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        pack = load_pack(args.pack)
+        result = pack.check(read_facts(args.file), as_of=args.as_of)
+    except DocrulesError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif args.format == "markdown":
+        stdout.write(_render.markdown(result, args.lang))
+    else:
+        stdout.write(_render.table(result, args.lang))
+    return _render.STATUS_EXIT[result.status]
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
