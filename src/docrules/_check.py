@@ -40,9 +40,10 @@ class _Checker:
     maps: dict[str, SourceMap]
     out: list[Diagnostic] = field(default_factory=list)
 
-    def emit(self, code: str, message: str, rule: RuleDef | None = None, key: str | None = None,
-             hint: str | None = None, ref: Ref | None = None, kind: str = "rule",
-             name: str | None = None) -> None:
+    def emit(self, code: str, message: str, rule: RuleDef | None = None,
+             key: str | tuple[str | int, ...] | None = None, hint: str | None = None,
+             ref: Ref | None = None, kind: str = "rule", name: str | None = None,
+             needle: str | None = None) -> None:
         origin = self.pack.origin(kind, rule.id if rule else (name or ""))
         file = line = column = None
         if origin is not None:
@@ -50,9 +51,12 @@ class _Checker:
             smap = self.maps.get(origin.file)
             pos = None
             if smap is not None:
-                path = (*origin.path, key) if key else origin.path
+                keys = () if key is None else (key,) if isinstance(key, str) else key
+                path = (*origin.path, *keys)
                 if ref is not None:
                     pos = smap.value_offset(path, ref.line, ref.column)
+                elif needle is not None:
+                    pos = smap.find_text(path, f'"{needle}"')
                 pos = pos or smap.find(path)
             if pos is not None:
                 line, column = pos.line, pos.column
@@ -85,12 +89,12 @@ class _Checker:
                 self.emit("DR207", f"setting '{name}': its values are of different types ({', '.join(sorted(kinds))})",
                           kind="setting", name=name)
 
-    def setting_ref(self, rule: RuleDef, text: str, key: str, numeric: bool) -> None:
+    def setting_ref(self, rule: RuleDef, text: str, key: tuple[str | int, ...], numeric: bool) -> None:
         name = text.removeprefix("setting.")
         setting = self.pack.settings.get(name)
         if setting is None:
             self.emit("DR204", f"rule '{rule.id}' names unknown setting '{name}'", rule, key,
-                      _suggest(name, list(self.pack.settings)))
+                      _suggest(name, list(self.pack.settings)), needle=text)
         elif numeric and not all(isinstance(v.value, int | float) and not isinstance(v.value, bool)
                                  for v in setting.values):
             self.emit("DR207", f"rule '{rule.id}': setting '{name}' is not a number", rule, key)
@@ -123,25 +127,26 @@ class _Checker:
         else:
             self.check_expr(rule, scope, expr)
         for i, req in enumerate(rule.require):
-            key = f"require.{i}"
             for doc in req.documents:
                 if doc not in self.pack.documents:
-                    self.emit("DR203", f"rule '{rule.id}' names unknown document '{doc}'", rule, "require",
-                              _suggest(doc, list(self.pack.documents)))
+                    self.emit("DR203", f"rule '{rule.id}' names unknown document '{doc}'", rule,
+                              ("require", i, "documents"), _suggest(doc, list(self.pack.documents)),
+                              needle=doc)
             if scope == "application" and req.whose is not Whose.application:
                 self.emit("DR208", f"rule '{rule.id}' is for the application; its documents must be "
-                          f"whose = \"application\"", rule, "require")
-            for count in (req.originals, req.copies):
+                          f"whose = \"application\"", rule, ("require", i))
+            for field_name in ("originals", "copies"):
+                count = getattr(req, field_name)
                 if isinstance(count, str):
-                    self.setting_ref(rule, count, key, numeric=True)
+                    self.setting_ref(rule, count, ("require", i, field_name), numeric=True)
         if rule.issue is not None and rule.issue not in self.pack.issues:
             self.emit("DR205", f"rule '{rule.id}' raises unknown issue code '{rule.issue}'", rule, "issue",
-                      _suggest(rule.issue, list(self.pack.issues)))
+                      _suggest(rule.issue, list(self.pack.issues)), needle=rule.issue)
         if rule.min_copies is not None:
             if scope == "application":
                 self.emit("DR208", f"rule '{rule.id}': min_copies needs a party rule", rule, "min_copies")
             if isinstance(rule.min_copies.copies, str):
-                self.setting_ref(rule, rule.min_copies.copies, "min_copies", numeric=True)
+                self.setting_ref(rule, rule.min_copies.copies, ("min_copies",), numeric=True)
         if rule.amount is not None:
             spec = FACTS.get(("application", rule.amount.base))
             if spec is None or spec.kind != "int":
@@ -150,7 +155,7 @@ class _Checker:
                               rule.amount.base, [n for (s, n), f in FACTS.items()
                                                  if s == "application" and f.kind == "int"]))
             if isinstance(rule.amount.rate, str):
-                self.setting_ref(rule, rule.amount.rate, "amount", numeric=True)
+                self.setting_ref(rule, rule.amount.rate, ("amount",), numeric=True)
 
     def check_expr(self, rule: RuleDef, scope: Scope, expr: Expr) -> None:
         for node in _atoms(expr):

@@ -94,6 +94,9 @@ def parse(text: str) -> Expr:
         tree = ast.parse(f"({text}\n)", mode="eval")
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
+        lines = text.split("\n")
+        if line > len(lines):  # at the closing parenthesis we added: the text ended too early
+            line, column = len(lines), len(lines[-1]) + 2
         raise ExprError(f"condition is not valid: {exc.msg}", line, column - (line == 1)) from None
     return _expr(tree.body)
 

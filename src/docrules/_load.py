@@ -54,7 +54,7 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
         try:
             files.append((shown, PackFile.model_validate(data), smap))
         except ValidationError as exc:
-            diagnostics.extend(_schema_error(shown, smap, data, err) for err in exc.errors())
+            diagnostics.extend(_schema_errors(shown, smap, data, exc.errors()))
     if diagnostics:
         return None, diagnostics
     pack, merge_errors = _merge(files, f"sha256:{digest.hexdigest()[:16]}", str(root))
@@ -73,23 +73,51 @@ def _toml_error(file: str, message: str) -> Diagnostic:
     return Diagnostic(code="DR101", file=file, line=line, column=column, message=f"invalid TOML: {text}")
 
 
-def _schema_error(file: str, smap: SourceMap, data: Any, err: Any) -> Diagnostic:
-    loc: Sequence[str | int] = tuple(p for p in err["loc"] if not _is_union_tag(p))
-    pos = smap.find(tuple(loc))
-    where = ".".join(str(p) for p in loc)
+def _schema_errors(file: str, smap: SourceMap, data: Any, errors: list[Any]) -> list[Diagnostic]:
+    """One diagnostic per location: a value that fits no member of a union (a count that is neither a
+    number nor setting.NAME) is one problem, not one per member."""
+    by_loc: dict[tuple[str | int, ...], list[Any]] = {}
+    for err in errors:
+        by_loc.setdefault(tuple(p for p in err["loc"] if not _is_union_tag(p)), []).append(err)
+    return [_schema_error(file, smap, data, loc, errs) for loc, errs in by_loc.items()]
+
+
+_UNION_EXPECTED = {"originals": "a whole number or \"setting.NAME\"",
+                   "copies": "a whole number or \"setting.NAME\"",
+                   "rate": "a number or \"setting.NAME\"", "value": "true/false, a number, text or a list of text"}
+
+
+def _where(data: Any, loc: Sequence[str | int]) -> str:
+    """`rules[3].require[0]` reads better as `rule 'minor-documents' require[0]`."""
+    rule = _rule_id(data, loc)
+    rest = loc[2:] if rule is not None else loc
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")
+    return f"rule '{rule}'" + (f" {text}" if text else "") if rule is not None else text or "the file"
+
+
+def _schema_error(file: str, smap: SourceMap, data: Any, loc: tuple[str | int, ...],
+                  errs: list[Any]) -> Diagnostic:
+    err = errs[0]
+    pos = smap.find(loc)
+    where = _where(data, loc)
     rule = _rule_id(data, loc)
     kind = err["type"]
-    if kind == "extra_forbidden":
-        message, hint = f"unknown key '{loc[-1]}' in {where.rpartition('.')[0] or 'the file'}", _keys_hint(loc)
+    hint: str | None = None
+    if len(errs) > 1:
+        expected = _UNION_EXPECTED.get(str(loc[-1]), "a value of another kind")
+        message = f"{where}: must be {expected} (got {err.get('input')!r})"
+    elif kind == "extra_forbidden":
+        message, hint = f"unknown key '{loc[-1]}' in {_where(data, loc[:-1])}", _keys_hint(loc)
     elif kind == "missing":
-        message, hint = f"'{where}' is required", None
+        message = f"{where}: is required"
     elif kind == "string_pattern_mismatch":
-        message = f"'{where}': {err['input']!r} is not a valid name here"
+        message = f"{where}: {err['input']!r} is not a valid name here"
         hint = "ids are lower-case words joined by - or _; issue codes are UPPER_CASE; settings are setting.NAME"
     else:
-        message, hint = f"'{where}': {err['msg'].lower()} (got {err.get('input')!r})", None
+        message = f"{where}: {err['msg'].lower()} (got {err.get('input')!r})"
     return Diagnostic(code="DR102", file=file, line=pos.line if pos else None,
-                      column=pos.column if pos else None, path=where, rule=rule, message=message, hint=hint)
+                      column=pos.column if pos else None, path=".".join(map(str, loc)), rule=rule,
+                      message=message, hint=hint)
 
 
 def _is_union_tag(part: str | int) -> bool:

@@ -35,6 +35,7 @@ class SourceMap:
     keys: dict[Path, Position] = field(default_factory=dict)
     values: dict[Path, Position] = field(default_factory=dict)
     multiline: set[Path] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
 
     def find(self, path: Path) -> Position | None:
         """The position of `path`, or of the nearest key above it that was written out."""
@@ -43,6 +44,14 @@ class SourceMap:
             if pos is not None:
                 return pos
         return None
+
+    def find_text(self, path: Path, needle: str) -> Position | None:
+        """Where `needle` stands on the line of `path`'s value (e.g. one name in a list)."""
+        start = self.values.get(path)
+        if start is None or start.line > len(self.lines):
+            return None
+        at = self.lines[start.line - 1].find(needle, start.column - 1)
+        return Position(start.line, at + 1) if at >= 0 else start
 
     def value_offset(self, path: Path, line: int, column: int) -> Position | None:
         """Where line/column of a string value (1-based, within the string) stand in the file."""
@@ -55,7 +64,7 @@ class SourceMap:
 
 
 def source_map(text: str) -> SourceMap:
-    out = SourceMap()
+    out = SourceMap(lines=text.splitlines())
     table: Path = ()
     counts: dict[Path, int] = {}
     closing: str | None = None  # inside a multi-line string: the delimiter that ends it
