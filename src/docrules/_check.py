@@ -160,6 +160,15 @@ class _Checker:
     def check_expr(self, rule: RuleDef, scope: Scope, expr: Expr) -> None:
         for node in _atoms(expr):
             ref = node.ref
+            if ref.alias == "setting":  # a true/false setting standing alone: a switch in a condition
+                setting = self.pack.settings.get(ref.name)
+                if setting is None:
+                    self.emit("DR204", f"rule '{rule.id}' names unknown setting '{ref.name}'", rule, "when",
+                              _suggest(ref.name, list(self.pack.settings)), ref)
+                elif not isinstance(node, Truth) or not all(isinstance(v.value, bool) for v in setting.values):
+                    self.emit("DR207", f"rule '{rule.id}': only a true/false setting can stand alone "
+                              f"('{ref}')", rule, "when", None, ref)
+                continue
             if ref.alias in ("party", "buyer") and scope == "application":
                 self.emit("DR208", f"rule '{rule.id}' is for the application and cannot name {ref}",
                           rule, "when", "use for = \"party\" to check each party", ref)

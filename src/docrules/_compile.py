@@ -106,6 +106,8 @@ class _Compiler:
         if isinstance(expr, Const):
             return expr
         ref = expr.ref
+        if ref.alias == "setting":  # a true/false switch: fixed for the whole policy period
+            return Const(bool(self.settings[ref.name]))
         ref = Ref(alias_map.get(ref.alias, ref.alias), ref.name, ref.line, ref.column)
         if (ALIAS_SCOPE[ref.alias], ref.name) in self.derived:
             body = self.derived_body(ref)
