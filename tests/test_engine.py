@@ -39,7 +39,7 @@ def test_identical_engine_conditions_are_merged(pack: docrules.Pack) -> None:
 
 def test_more_checks_than_the_engine_has_sessions(pack: docrules.Pack) -> None:
     """durable-rules allows 1,024 live sessions per ruleset: every check must end its own."""
-    program, ruleset = pack.program(date(2026, 12, 1))
+    _, ruleset = pack.program(date(2026, 12, 1))
     for n in range(1100):
         result = pack.check(CASES[n % len(CASES)])
         assert result.status

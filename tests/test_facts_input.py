@@ -64,7 +64,8 @@ def test_unknown_facts_are_allowed() -> None:
 
 @pytest.mark.parametrize(("text", "suffix", "expected"), [
     ('{"parties": [', ".json", "x.json:1:14: error[DR502] invalid JSON: Expecting value"),
-    ("[application\n", ".toml", "x.toml:1:13: error[DR502] invalid TOML: Expected ']' at the end of a table declaration"),
+    ("[application\n", ".toml",
+     "x.toml:1:13: error[DR502] invalid TOML: Expected ']' at the end of a table declaration"),
     ('[]', ".json", "x.json: error[DR503] facts must be an object with 'application' and 'parties'"),
 ])
 def test_malformed_files(tmp_path: Path, text: str, suffix: str, expected: str) -> None:

@@ -7,8 +7,7 @@
 from ._facts_input import parse_facts, read_facts
 from .checker import Pack, check, default_pack_path, load_pack
 from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
-from .facts import (Application, CreditCheck, Facts, Hukou, Identity, MaritalStatus, MortgageBank, Party,
-                    Payment, Role)
+from .facts import Application, CreditCheck, Facts, Hukou, Identity, MaritalStatus, MortgageBank, Party, Payment, Role
 from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
 
 __all__ = [

@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from ._catalog import FACTS, FactSpec, Scope
 from ._expr import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
@@ -79,7 +80,7 @@ class _Checker:
                 if value.until is not None and value.until <= value.from_:
                     self.emit("DR303", f"setting '{name}': a value ends ({value.until}) before it starts "
                               f"({value.from_})", kind="setting", name=name)
-            for before, after in zip(spans, spans[1:], strict=False):
+            for before, after in pairwise(spans):
                 if before.until is None or before.until > after.from_:
                     self.emit("DR303", f"setting '{name}': the value from {before.from_} overlaps the value "
                               f"from {after.from_}", kind="setting", name=name,

@@ -200,7 +200,7 @@ def _simplify(expr: Expr) -> Expr:
                 if e.value == zero:
                     return Const(zero)
                 continue
-            items.extend(e.items if type(e) is type(expr) else (e,))  # type: ignore[union-attr]
+            items.extend(e.items if isinstance(e, type(expr)) else (e,))
         if not items:
             return Const(unit)
         return items[0] if len(items) == 1 else type(expr)(tuple(items))

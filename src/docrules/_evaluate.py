@@ -8,12 +8,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ._catalog import FACTS, application_values, party_values
+from ._catalog import FACTS, Scope, application_values, party_values
 from ._compile import Program
 from ._engine import Ruleset
 from .facts import Facts, Role
 from .pack import Count, RuleDef, RulePack, Whose
-from .results import (Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text)
+from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
 
 _STAGES = list(Stage)
 _SEVERITY = list(IssueSeverity)
@@ -166,7 +166,7 @@ def _questions(pack: RulePack, program: Program, facts: Facts,
             if bound is None or fact in bound:
                 continue
             owner = -1 if alias == "a" else int(bound["id"][1:])
-            scope = "application" if alias == "a" else "party"
+            scope: Scope = "application" if alias == "a" else "party"
             for in_scope, name in FACTS[(scope, fact)].asks:
                 target = -1 if in_scope == "application" else owner
                 holder = facts.application if target < 0 else facts.parties[target]

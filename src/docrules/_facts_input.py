@@ -29,7 +29,7 @@ def read_facts(source: str | Path) -> Facts:
     try:
         text = sys.stdin.read() if name == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
-        raise FactsError([Diagnostic(code="DR501", file=name, message=f"cannot read: {exc.strerror}")])
+        raise FactsError([Diagnostic(code="DR501", file=name, message=f"cannot read: {exc.strerror}")]) from None
     data: Any
     if name.endswith(".toml"):
         try:

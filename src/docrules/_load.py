@@ -144,7 +144,7 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
     parents = [p for p in loc[:-1] if isinstance(p, str)]
     model: Any = models.PackFile
     if parents:
-        model = section.get(parents[0], None)
+        model = section.get(parents[0])
         nested = {"require": models.Require, "min_copies": models.MinCopies, "amount": models.Amount,
                   "values": models.DatedValue}
         for name in parents[1:]:

@@ -86,7 +86,7 @@ class MinCopies(_Def):
 
 
 class Amount(_Def):
-    """An amount in whole yuan: `base` (an application fact) × `rate`, rounded half up (四舍五入)."""
+    """An amount in whole yuan: `base` (an application fact) times `rate`, rounded half up (四舍五入)."""
 
     name: Id
     base: Id
