@@ -62,7 +62,8 @@ def _from_model(scope: Scope, model: type[BaseModel], skip: tuple[str, ...]) -> 
 
 def _computed() -> list[FactSpec]:
     age = FactSpec("party", "age", "int", asks=(("party", "birth_date"), ("application", "signing_date")))
-    links = [FactSpec("party", f"linked_{role.value}", "int", always_known=True) for role in Role]
+    links = [FactSpec("party", f"linked_{role.value}", "int", always_known=True)
+             for role in Role if role is not Role.buyer]
     return [age, *links]
 
 
