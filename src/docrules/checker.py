@@ -63,12 +63,14 @@ class Pack:
                 self._programs[key] = found
             return found
 
-    def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None) -> Result:
+    def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
+              today: date | None = None) -> Result:
         """Check one application. `as_of` previews the policy (and ages) as if it were signed that day;
-        by default the signing date is used, or today when that is unknown."""
+        by default the signing date is used. When neither is known the policy in force `today` applies
+        (default: the system date; pin it to make re-checks of saved applications reproducible)."""
         valid = parse_facts(facts)
         signing = valid.application.signing_date
-        day = as_of or signing or date.today()
+        day = as_of or signing or today or date.today()
         program, ruleset = self.program(day)
         return evaluate(self.rules, program, ruleset, valid, as_of or signing)
 
@@ -92,6 +94,7 @@ def _default() -> Pack:
     return load_pack()
 
 
-def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None) -> Result:
+def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,
+          today: date | None = None) -> Result:
     """Check one application against `pack` (default: the Foshan pack, loaded once)."""
-    return (pack or _default()).check(facts, as_of=as_of)
+    return (pack or _default()).check(facts, as_of=as_of, today=today)
