@@ -127,6 +127,12 @@ class _Checker:
             self.emit("DR201", f"rule '{rule.id}': {exc.message}", rule, "when", exc.hint, ref)
         else:
             self.check_expr(rule, scope, expr)
+            if rule.amount is not None and not any(
+                    r.alias == "app" and r.name == rule.amount.base for r in refs(expr)):
+                self.emit("DR210", f"rule '{rule.id}' computes an amount from app.{rule.amount.base} but its "
+                          "condition does not test it", rule, "amount",
+                          f"add it to the condition, e.g. when = 'app.{rule.amount.base} >= 0', so that an "
+                          "unknown value is asked for")
         for i, req in enumerate(rule.require):
             for doc in req.documents:
                 if doc not in self.pack.documents:

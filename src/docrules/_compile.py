@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from ._catalog import FACTS, Scope
 from ._check import ALIAS_SCOPE, derived_facts
+from ._effects import Effects, rule_effects
 from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
 from .diagnostics import Diagnostic, PackError
 from .pack import RuleDef, RulePack, SettingValue
@@ -54,6 +55,7 @@ class Program:
     party_facts: frozenset[str]
     settings: dict[str, SettingValue]
     day: date
+    effects: dict[int, Effects]  # rule → what firing it adds to the result
 
 
 def active(rule: RuleDef, day: date) -> bool:
@@ -77,13 +79,12 @@ def settings_on(pack: RulePack, day: date) -> dict[str, SettingValue]:
     return out
 
 
-def epoch(pack: RulePack, day: date) -> tuple[object, ...]:
-    """Two dates with the same epoch compile to the same program."""
-    values = tuple(
-        next((i for i, v in enumerate(s.values)
-              if v.from_ <= day and (v.until is None or day < v.until)), -1)
-        for s in pack.settings.values())
-    return values, tuple(active(r, day) for r in pack.rules)
+def policy_boundaries(pack: RulePack) -> list[date]:
+    """Every date on which a setting or a rule starts or stops: two days with the same number of
+    boundaries on or before them have the same policy, so they share one compiled program."""
+    dates = {d for s in pack.settings.values() for v in s.values for d in (v.from_, v.until) if d}
+    dates |= {d for r in pack.rules for d in (r.from_, r.until) if d}
+    return sorted(dates)
 
 
 class _Compiler:
@@ -333,6 +334,7 @@ def compile_pack(pack: RulePack, day: date) -> Program:
     by_condition: dict[str, list[Activation]] = {}
     conditions: dict[str, dict[str, Any]] = {}
     asks: dict[int, tuple[tuple[str, str], ...]] = {}
+    effects: dict[int, Effects] = {}
 
     def add(body: dict[str, Any], activation: Activation | None) -> None:
         key = json.dumps(body, sort_keys=True, ensure_ascii=False)
@@ -348,6 +350,7 @@ def compile_pack(pack: RulePack, day: date) -> Program:
         if not active(rule, day) or rule.derive is not None:
             continue
         engine_rules, needed = compiler.rule(rule)
+        effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
         for kind, elements, self_join in engine_rules:
             body: dict[str, Any] = {"all": elements}
@@ -364,7 +367,7 @@ def compile_pack(pack: RulePack, day: date) -> Program:
         raise PackError(problems)
     return Program(definition=definition, meanings=meanings, asks=asks,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
-                   settings=compiler.settings, day=day)
+                   settings=compiler.settings, day=day, effects=effects)
 
 
-__all__ = ["Activation", "Program", "Scope", "compile_pack", "epoch", "settings_on"]
+__all__ = ["Activation", "Program", "Scope", "compile_pack", "policy_boundaries", "settings_on"]

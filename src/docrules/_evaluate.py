@@ -10,23 +10,27 @@ from typing import Any
 
 from ._catalog import FACTS, Scope, application_values, party_values
 from ._compile import Program
+from ._effects import SEVERITIES, STAGES, Effects
 from ._engine import Ruleset
 from .facts import Facts, Role
-from .pack import Count, RuleDef, RulePack, Whose
-from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
+from .pack import RulePack, Whose
+from .results import IssueSeverity, Result, Status, Text
 
-_STAGES = list(Stage)
-_SEVERITY = list(IssueSeverity)
 _FACT_ORDER = {key: n for n, key in enumerate(FACTS)}
+_FACT_NAMES = list(FACTS)
+
+
+def buyer_positions(facts: Facts) -> list[int]:
+    """For each party, the position of the buyer it belongs to (a buyer's own)."""
+    index = {p.id: i for i, p in enumerate(facts.parties)}
+    return [i if p.role is Role.buyer else index.get(p.of or "", i) for i, p in enumerate(facts.parties)]
 
 
 def engine_facts(program: Program, facts: Facts, age_day: date | None) -> list[dict[str, Any]]:
     """The facts as durable-rules sees them: only what some rule names, parties by position."""
-    index = {p.id: i for i, p in enumerate(facts.parties)}
     out: list[dict[str, Any]] = [{"id": "a", "t": "app", **application_values(facts, program.app_facts)}]
     values = party_values(facts, age_day, program.party_facts)
-    for i, (party, known) in enumerate(zip(facts.parties, values, strict=True)):
-        buyer = i if party.role is Role.buyer else index.get(party.of or "", i)
+    for i, (buyer, known) in enumerate(zip(buyer_positions(facts), values, strict=True)):
         out.append({"id": f"p{i}", "t": "party", "buyer_id": f"p{buyer}", **known})
     return out
 
@@ -35,19 +39,14 @@ def engine_facts(program: Program, facts: Facts, age_day: date | None) -> list[d
 class _Line:
     originals: int = 0
     copies: int = 0
-    pages: list[Text] = field(default_factory=list)
-    notes: list[Text] = field(default_factory=list)
-    rules: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
+    pages: dict[Text, None] = field(default_factory=dict)  # ordered sets
+    notes: dict[Text, None] = field(default_factory=dict)
+    rules: dict[str, None] = field(default_factory=dict)
+    sources: dict[str, None] = field(default_factory=dict)
 
-    def cite(self, rule: RuleDef) -> None:
-        if rule.id not in self.rules:
-            self.rules.append(rule.id)
-        self.sources.extend(s for s in rule.sources if s not in self.sources)
-
-
-def _add(target: list[Text], more: list[Text]) -> None:
-    target.extend(t for t in more if t not in target)
+    def cite(self, effects: Effects) -> None:
+        self.rules[effects.rule] = None
+        self.sources.update(dict.fromkeys(effects.sources))
 
 
 class _Builder:
@@ -55,19 +54,9 @@ class _Builder:
         self.pack, self.program, self.facts = pack, program, facts
         self.items: dict[tuple[int, int, int], _Line] = {}
         self.issues: dict[tuple[int, int, int], _Line] = {}
-        self.minimums: dict[int, tuple[int, list[RuleDef]]] = {}
+        self.minimums: dict[int, tuple[int, list[Effects]]] = {}
         self.amounts: dict[str, int] = {}
-        self.docs = {d: n for n, d in enumerate(pack.documents)}
-        self.codes = {c: n for n, c in enumerate(pack.issues)}
-        self.buyer = [0] * len(facts.parties)
-        ids = {p.id: i for i, p in enumerate(facts.parties)}
-        for i, p in enumerate(facts.parties):
-            self.buyer[i] = i if p.role is Role.buyer else ids.get(p.of or "", i)
-
-    def count(self, value: Count) -> int:
-        if isinstance(value, str):
-            return int(self.program.settings[value.removeprefix("setting.")])  # type: ignore[arg-type]
-        return value
+        self.buyer = buyer_positions(facts)
 
     def whose(self, whose: Whose, subject: int) -> int:
         """-1 for the application, else a party's position."""
@@ -75,41 +64,38 @@ class _Builder:
             return -1
         return self.buyer[subject] if whose is Whose.buyer else subject
 
-    def fire(self, rule: RuleDef, subject: int) -> None:
-        for req in rule.require:
-            party = self.whose(req.whose, subject)
-            for doc in req.documents:
-                line = self.items.setdefault((_STAGES.index(req.stage), party, self.docs[doc]), _Line())
-                line.originals = max(line.originals, self.count(req.originals))
-                line.copies = max(line.copies, self.count(req.copies))
-                catalog = self.pack.documents[doc]
-                _add(line.pages, catalog.pages if req.pages is None else req.pages)
-                _add(line.notes, catalog.notes)
-                _add(line.notes, req.notes)
-                line.cite(rule)
-        if rule.issue is not None:
-            severity = self.pack.issues[rule.issue].severity
-            key = (_SEVERITY.index(severity), subject, self.codes[rule.issue])
-            self.issues.setdefault(key, _Line()).cite(rule)
-        if rule.min_copies is not None:
-            party = self.whose(rule.min_copies.whose, subject)
-            least, rules = self.minimums.get(party, (0, []))
-            self.minimums[party] = (max(least, self.count(rule.min_copies.copies)), [*rules, rule])
-        if rule.amount is not None and rule.amount.name not in self.amounts:
-            base = getattr(self.facts.application, rule.amount.base)
-            rate = rule.amount.rate
-            if isinstance(rate, str):
-                rate = self.program.settings[rate.removeprefix("setting.")]  # type: ignore[assignment]
-            exact = Decimal(base) * Decimal(str(rate))
-            self.amounts[rule.amount.name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    def fire(self, effects: Effects, subject: int) -> None:
+        for plan in effects.lines:
+            key = (plan.stage, self.whose(plan.whose, subject), plan.document)
+            line = self.items.get(key)
+            if line is None:
+                line = self.items[key] = _Line()
+            line.originals = max(line.originals, plan.originals)
+            line.copies = max(line.copies, plan.copies)
+            line.pages.update(dict.fromkeys(plan.pages))
+            line.notes.update(dict.fromkeys(plan.notes))
+            line.cite(effects)
+        if effects.issue is not None:
+            severity, code = effects.issue
+            self.issues.setdefault((severity, subject, code), _Line()).cite(effects)
+        if effects.min_copies is not None:
+            whose, copies = effects.min_copies
+            party = self.whose(whose, subject)
+            least, cited = self.minimums.get(party, (0, []))
+            self.minimums[party] = (max(least, copies), [*cited, effects])
+        if effects.amount is not None:
+            name, base, rate = effects.amount
+            if name not in self.amounts:
+                exact = Decimal(getattr(self.facts.application, base)) * rate
+                self.amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def apply_minimums(self) -> None:
         for (_, party, _), line in self.items.items():
             if party in self.minimums:
-                least, rules = self.minimums[party]
+                least, cited = self.minimums[party]
                 line.copies = max(line.copies, least)
-                for rule in rules:
-                    line.cite(rule)
+                for effects in cited:
+                    line.cite(effects)
 
     def party_id(self, index: int) -> str | None:
         return None if index < 0 else self.facts.parties[index].id
@@ -129,37 +115,40 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
                 fires.add(key)
             else:
                 asks.setdefault(key, frame)
-    for rule_index, subject in sorted(fires):
-        b.fire(pack.rules[rule_index], subject)
+    for rule_index, subject in sorted(fires):  # rule order: the order of rules and sources in a line
+        b.fire(program.effects[rule_index], subject)
     b.apply_minimums()
     questions = _questions(pack, program, facts, {k: f for k, f in asks.items() if k not in fires})
 
-    items = [
-        Item(stage=_STAGES[stage], party=b.party_id(party), document=doc_id,
-             label=Text(zh=pack.documents[doc_id].zh, en=pack.documents[doc_id].en),
-             originals=line.originals, copies=line.copies, pages=line.pages, notes=line.notes,
-             rules=line.rules, sources=line.sources)
-        for (stage, party, doc), line in sorted(b.items.items(), key=lambda kv: kv[0])
-        for doc_id in [list(pack.documents)[doc]]
-    ]
-    issues = [
-        Issue(code=code, severity=_SEVERITY[severity], party=b.party_id(party),
-              message=Text(zh=pack.issues[code].zh, en=pack.issues[code].en),
-              rules=line.rules, sources=line.sources)
-        for (severity, party, c), line in sorted(b.issues.items(), key=lambda kv: kv[0])
-        for code in [list(pack.issues)[c]]
-    ]
-    return Result(status=_status(issues, questions), items=items, issues=issues, questions=questions,
-                  amounts=dict(sorted(b.amounts.items())),
-                  pack=PackInfo(name=pack.meta.name, version=pack.meta.version, digest=pack.digest),
-                  as_of=program.day, settings=program.settings)
+    # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
+    documents, codes = list(pack.documents), list(pack.issues)
+    items = []
+    for (stage, party, doc), line in sorted(b.items.items()):
+        catalog = pack.documents[documents[doc]]
+        items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": documents[doc],
+                      "label": {"zh": catalog.zh, "en": catalog.en}, "originals": line.originals,
+                      "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
+                      "rules": list(line.rules), "sources": list(line.sources)})
+    issues = []
+    severities = set()
+    for (severity, party, code), line in sorted(b.issues.items()):
+        definition = pack.issues[codes[code]]
+        severities.add(SEVERITIES[severity])
+        issues.append({"code": codes[code], "severity": SEVERITIES[severity], "party": b.party_id(party),
+                       "message": {"zh": definition.zh, "en": definition.en}, "rules": list(line.rules),
+                       "sources": list(line.sources)})
+    return Result.model_validate({
+        "status": _status(severities, bool(questions)), "items": items, "issues": issues,
+        "questions": questions, "amounts": dict(sorted(b.amounts.items())),
+        "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
+        "as_of": program.day, "settings": program.settings})
 
 
 def _questions(pack: RulePack, program: Program, facts: Facts,
-               undecided: dict[tuple[int, int], dict[str, Any]]) -> list[Question]:
+               undecided: dict[tuple[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as age, the input facts it is computed from."""
-    asked: dict[tuple[int, int], list[str]] = {}
+    asked: dict[tuple[int, int], dict[str, None]] = {}
     for (rule_index, _), frame in sorted(undecided.items()):
         for alias, fact in program.asks[rule_index]:
             bound = frame.get(alias)
@@ -170,19 +159,14 @@ def _questions(pack: RulePack, program: Program, facts: Facts,
             for in_scope, name in FACTS[(scope, fact)].asks:
                 target = -1 if in_scope == "application" else owner
                 holder = facts.application if target < 0 else facts.parties[target]
-                if getattr(holder, name) is not None:
-                    continue
-                rules = asked.setdefault((target, _FACT_ORDER[(in_scope, name)]), [])
-                if pack.rules[rule_index].id not in rules:
-                    rules.append(pack.rules[rule_index].id)
-    fact_names = list(FACTS)
-    return [Question(party=None if target < 0 else facts.parties[target].id, fact=fact_names[order][1],
-                     rules=rules)
-            for (target, order), rules in sorted(asked.items())]
+                if getattr(holder, name) is None:
+                    rules = asked.setdefault((target, _FACT_ORDER[(in_scope, name)]), {})
+                    rules[pack.rules[rule_index].id] = None
+    return [{"party": None if target < 0 else facts.parties[target].id, "fact": _FACT_NAMES[order][1],
+             "rules": list(rules)} for (target, order), rules in sorted(asked.items())]
 
 
-def _status(issues: list[Issue], questions: list[Question]) -> Status:
-    severities = {i.severity for i in issues}
+def _status(severities: set[IssueSeverity], questions: bool) -> Status:
     if IssueSeverity.block in severities:
         return Status.blocked
     if IssueSeverity.escalate in severities:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._compile import Program, compile_pack, epoch
+from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
 from ._evaluate import evaluate
 from ._facts_input import parse_facts
@@ -35,7 +36,8 @@ class Pack:
 
     def __init__(self, rules: RulePack) -> None:
         self.rules = rules
-        self._programs: dict[tuple[object, ...], tuple[Program, Ruleset]] = {}
+        self._programs: dict[int, tuple[Program, Ruleset]] = {}
+        self._boundaries = policy_boundaries(rules)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -52,7 +54,7 @@ class Pack:
         return self.rules.digest
 
     def program(self, day: date) -> tuple[Program, Ruleset]:
-        key = epoch(self.rules, day)
+        key = bisect_right(self._boundaries, day)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this pack was closed")

@@ -1,0 +1,63 @@
+"""What firing each rule adds to a result, worked out once per policy period instead of per check:
+document lines with their counts resolved from the settings in force, the issue, the minimum copies,
+the amount. Pure, like the compiler that calls it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .pack import Count, RuleDef, RulePack, SettingValue, Whose
+from .results import IssueSeverity, Stage, Text
+
+STAGES = list(Stage)
+SEVERITIES = list(IssueSeverity)
+
+
+@dataclass(frozen=True)
+class Line:
+    stage: int  # index into STAGES
+    whose: Whose
+    document: int  # index into the pack's document catalog
+    originals: int
+    copies: int
+    pages: tuple[Text, ...]
+    notes: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class Effects:
+    rule: str
+    sources: tuple[str, ...]
+    lines: tuple[Line, ...]
+    issue: tuple[int, int] | None  # (severity index, index in the issue catalog)
+    min_copies: tuple[Whose, int] | None
+    amount: tuple[str, str, Decimal] | None  # (name, application fact, rate)
+
+
+def _count(value: Count, settings: dict[str, SettingValue]) -> int:
+    return int(settings[value.removeprefix("setting.")]) if isinstance(value, str) else value  # type: ignore[arg-type]
+
+
+def rule_effects(pack: RulePack, rule: RuleDef, settings: dict[str, SettingValue]) -> Effects:
+    docs = {d: n for n, d in enumerate(pack.documents)}
+    lines = []
+    for req in rule.require:
+        for doc in req.documents:
+            catalog = pack.documents[doc]
+            pages = tuple(catalog.pages if req.pages is None else req.pages)
+            notes = tuple(dict.fromkeys([*catalog.notes, *req.notes]))
+            lines.append(Line(STAGES.index(req.stage), req.whose, docs[doc], _count(req.originals, settings),
+                              _count(req.copies, settings), pages, notes))
+    issue = None
+    if rule.issue is not None:
+        issue = (SEVERITIES.index(pack.issues[rule.issue].severity), list(pack.issues).index(rule.issue))
+    least = None
+    if rule.min_copies is not None:
+        least = (rule.min_copies.whose, _count(rule.min_copies.copies, settings))
+    amount = None
+    if rule.amount is not None:
+        rate = rule.amount.rate
+        value = settings[rate.removeprefix("setting.")] if isinstance(rate, str) else rate
+        amount = (rule.amount.name, rule.amount.base, Decimal(str(value)))
+    return Effects(rule.id, tuple(rule.sources), tuple(lines), issue, least, amount)
