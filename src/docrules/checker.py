@@ -12,8 +12,9 @@ from typing import Any
 from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
 from ._evaluate import evaluate
-from ._facts_input import parse_facts
+from ._facts_input import parse_facts, unknown_documents
 from ._load import load_rule_pack
+from .diagnostics import FactsError
 from .facts import Facts
 from .pack import RulePack
 from .results import Result
@@ -71,6 +72,9 @@ class Pack:
         by default the signing date is used. When neither is known the policy in force `today` applies
         (default: the system date; pin it to make re-checks of saved applications reproducible)."""
         valid = parse_facts(facts)
+        unknown = unknown_documents(valid, self.rules.documents)
+        if unknown:
+            raise FactsError(unknown)
         signing = valid.application.signing_date
         day = as_of or signing or today or date.today()
         program, ruleset = self.program(day)
