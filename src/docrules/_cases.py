@@ -10,7 +10,6 @@ A case is either
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._facts_input import parse_facts, read_facts
 from .checker import Pack, Traced
-from .diagnostics import DocrulesError, Diagnostic
+from .diagnostics import Diagnostic, DocrulesError
 from .facts import Facts
 from .results import Result, Stage, Status
 

@@ -55,7 +55,7 @@ def measure(pack: RulePack, outcomes: list[Outcome]) -> Coverage:
     gaps: list[Diagnostic] = []
     total = covered = 0
 
-    def outcome(ok: bool, kind: str, key: str, message: str) -> None:
+    def record(ok: bool, kind: str, key: str, message: str) -> None:
         nonlocal total, covered
         total += 1
         covered += ok
@@ -67,13 +67,13 @@ def measure(pack: RulePack, outcomes: list[Outcome]) -> Coverage:
     for index, rule in enumerate(pack.rules):
         if not rule.enabled:
             continue
-        outcome(index in seen_true, "rule", rule.id, f"no case makes rule '{rule.id}' hold")
+        record(index in seen_true, "rule", rule.id, f"no case makes rule '{rule.id}' hold")
         if rule.when.strip():
-            outcome(index in seen_false, "rule", rule.id, f"no case makes rule '{rule.id}' fail")
+            record(index in seen_false, "rule", rule.id, f"no case makes rule '{rule.id}' fail")
     required = dict.fromkeys(d for r in pack.rules if r.enabled for req in r.require for d in req.documents)
     for doc in (d for d in pack.documents if d in required):
-        outcome(doc in documents, "document", doc, f"no case asks for document '{doc}'")
+        record(doc in documents, "document", doc, f"no case asks for document '{doc}'")
     raised = {r.issue for r in pack.rules if r.enabled and r.issue}
     for code in (c for c in pack.issues if c in raised):
-        outcome(code in codes, "issue", code, f"no case raises issue {code}")
+        record(code in codes, "issue", code, f"no case raises issue {code}")
     return Coverage(covered, total, gaps)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from . import _render
-from ._facts_input import read_facts
 from ._cases import run_cases, update
 from ._coverage import measure
+from ._facts_input import read_facts
 from .checker import default_pack_path, load_pack
 from .diagnostics import DocrulesError
 
