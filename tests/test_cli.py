@@ -76,3 +76,30 @@ def test_stdin_and_the_installed_command() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 3, done.stderr
     assert json.loads(done.stdout)["status"] == "incomplete"
+
+
+def test_docrules_test_runs_the_pack_cases_with_coverage() -> None:
+    code, out, _ = _run("test", "--coverage", "--min-coverage", "100")
+    assert code == 0
+    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (145/145)", "13 passed, 0 failed"]
+
+
+def test_docrules_test_fails_on_a_wrong_expectation_and_low_coverage(tmp_path: Path) -> None:
+    case = tmp_path / "one.toml"
+    case.write_text('[facts]\nparties = [{ id = "b", role = "buyer" }]\n[expect]\nstatus = "ready"\n',
+                    encoding="utf-8")
+    code, out, _ = _run("test", "--cases", str(case), "--min-coverage", "90")
+    assert code == 1
+    assert out.splitlines()[0] == f"FAIL {case}: status: expected ready, got incomplete"
+    assert "warning[DR603] no case makes rule 'special-clauses' hold" in out
+    assert out.splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_docrules_test_update_writes_the_expectation(tmp_path: Path) -> None:
+    case = tmp_path / "one.toml"
+    case.write_text('description = "d"\n[facts]\nparties = [{ id = "b", role = "buyer", identity = "taiwan" }]\n',
+                    encoding="utf-8")
+    assert _run("test", "--cases", str(case), "--update")[1].splitlines()[-1] == "0 unchanged, 1 updated"
+    text = case.read_text(encoding="utf-8")
+    assert 'issues = [\n    "GUARANTOR_MISSING",\n]' in text or 'issues = ["GUARANTOR_MISSING"]' in text
+    assert _run("test", "--cases", str(case))[0] == 0

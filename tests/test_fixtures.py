@@ -1,57 +1,69 @@
-"""Every application under fixtures/ against its reviewed expected result (`NAME.result.json`).
+"""The project's fixtures (facts + reviewed golden results) and the default pack's own test cases, run
+by the same runner as `docrules test`.
 
-To regenerate after a reviewed policy change: DOCRULES_UPDATE_GOLDEN=1 pytest tests/test_fixtures.py,
-then read the diff before committing it.
+After a reviewed policy change: `docrules test --cases fixtures --update` (and `docrules test --update`
+for the pack's cases), then read the diff before committing it.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 import docrules
+from docrules._cases import discover, golden_path, load_case, run_case
+from docrules._coverage import measure
 
 from .conftest import FIXTURES
 
-TODAY = date(2026, 11, 27)  # the policy date of fixtures with no signing date
-CASES = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".toml", ".json")
-               and not p.name.endswith(".result.json"))
+FIXTURE_CASES = discover([FIXTURES])
+PACK_CASES = discover([docrules.default_pack_path() / "tests"])
 
 
-def _expected(path: Path) -> Path:
-    return path.with_name(path.stem + ".result.json")
+@pytest.mark.parametrize("case", FIXTURE_CASES + PACK_CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_case(case: Path, pack: docrules.Pack) -> None:
+    outcome = run_case(pack, load_case(case))
+    assert outcome.problems == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_fixture(case: Path, pack: docrules.Pack) -> None:
-    got = pack.check(docrules.read_facts(case), today=TODAY).model_dump_json(indent=2) + "\n"
-    golden = _expected(case)
-    if os.environ.get("DOCRULES_UPDATE_GOLDEN"):
-        golden.write_text(got, encoding="utf-8")
-    assert golden.exists(), f"no expected result for {case.name}; run with DOCRULES_UPDATE_GOLDEN=1 and review"
-    assert got == golden.read_text(encoding="utf-8")
+def test_the_default_pack_cases_cover_every_outcome(pack: docrules.Pack) -> None:
+    coverage = measure(pack.rules, [run_case(pack, load_case(c)) for c in PACK_CASES])
+    assert [g.render() for g in coverage.gaps] == []
+    assert coverage.percent == 100.0
 
 
-def _all_results() -> list[dict[str, object]]:
-    return [json.loads(_expected(c).read_text(encoding="utf-8")) for c in CASES if _expected(c).exists()]
+def _golden_results() -> list[dict[str, object]]:
+    return [json.loads(golden_path(c).read_text(encoding="utf-8")) for c in FIXTURE_CASES]
 
 
-def test_fixtures_cover_every_issue_code(pack: docrules.Pack) -> None:
-    seen = {i["code"] for r in _all_results() for i in r["issues"]}  # type: ignore[attr-defined]
-    assert seen == set(pack.rules.issues)
+def test_fixtures_cover_every_issue_code_and_status(pack: docrules.Pack) -> None:
+    results = _golden_results()
+    assert {i["code"] for r in results for i in r["issues"]} == set(pack.rules.issues)  # type: ignore[attr-defined]
+    assert {r["status"] for r in results} == {"ready", "blocked", "needs_escalation", "incomplete"}
 
 
-def test_fixtures_fire_every_rule(pack: docrules.Pack) -> None:
-    seen = {rule for r in _all_results() for key in ("items", "issues")
-            for entry in r[key] for rule in entry["rules"]}  # type: ignore[attr-defined]
-    # a derived fact has no line of its own: it shows through the rules that use it
-    effect_rules = {r.id for r in pack.rules.rules if r.derive is None and not (r.amount and not r.require)}
-    assert effect_rules - seen == set()
-
-
-def test_fixtures_cover_every_status() -> None:
-    assert {r["status"] for r in _all_results()} == {"ready", "blocked", "needs_escalation", "incomplete"}
+def test_a_failing_case_says_what_differs(tmp_path: Path, pack: docrules.Pack) -> None:
+    case = tmp_path / "case.toml"
+    case.write_text("""
+[facts]
+parties = [{ id = "b", role = "buyer", identity = "taiwan", marital_status = "married" }]
+[expect]
+status = "ready"
+issues = ["GUARANTOR_MISSING"]
+[[expect.items]]
+stage = "signing"
+party = "b"
+document = "passport"
+copies = 2
+[[expect.absent]]
+document = "taiwan_compatriot_permit"
+party = "b"
+""", encoding="utf-8")
+    assert run_case(pack, load_case(case)).problems == [
+        "status: expected ready, got blocked",
+        "issues: raised but not expected: SPOUSE_MISSING",
+        "item signing/b/passport: copies expected 2, got 1",
+        "item signing/b/taiwan_compatriot_permit: expected absent, but asked for",
+    ]

@@ -328,8 +328,9 @@ def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
     return problems
 
 
-def compile_pack(pack: RulePack, day: date) -> Program:
-    """The engine program for checks whose policy date is `day`."""
+def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
+    """The engine program for checks whose policy date is `day`. A `trace` program also matches each
+    derived fact on its own (for coverage and explanations); its results are the same."""
     compiler = _Compiler(pack, day)
     by_condition: dict[str, list[Activation]] = {}
     conditions: dict[str, dict[str, Any]] = {}
@@ -347,10 +348,11 @@ def compile_pack(pack: RulePack, day: date) -> Program:
     # uninitialised action context of a fresh state slot (research note §7, root cause 1).
     add({"all": [{"a": {"t": "app"}}]}, None)
     for index, rule in enumerate(pack.rules):
-        if not active(rule, day) or rule.derive is not None:
+        if not active(rule, day) or (rule.derive is not None and not trace):
             continue
         engine_rules, needed = compiler.rule(rule)
-        effects[index] = rule_effects(pack, rule, compiler.settings)
+        if rule.derive is None:
+            effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
         for kind, elements, self_join in engine_rules:
             body: dict[str, Any] = {"all": elements}

@@ -132,25 +132,44 @@ class _Builder:
         return received, missing
 
 
-def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
-             age_day: date | None) -> Result:
-    fired = ruleset.run(engine_facts(program, facts, age_day))
-    b = _Builder(pack, program, facts)
-    fires: set[tuple[int, int]] = set()
+@dataclass(frozen=True)
+class Trace:
+    """What the engine matched for one check: (rule, subject) pairs whose condition held, and those it
+    could not decide (with the facts it matched). A subject is a party's position, -1 the application."""
+
+    fires: dict[tuple[int, int], dict[str, Any]]
+    asks: dict[tuple[int, int], dict[str, Any]]
+
+    @property
+    def undecided(self) -> dict[tuple[int, int], dict[str, Any]]:
+        return {k: f for k, f in self.asks.items() if k not in self.fires}
+
+
+def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None) -> Trace:
+    fires: dict[tuple[int, int], dict[str, Any]] = {}
     asks: dict[tuple[int, int], dict[str, Any]] = {}
-    for name, frame in fired:
+    for name, frame in ruleset.run(engine_facts(program, facts, age_day)):
         subject = int(frame["p"]["id"][1:]) if "p" in frame else -1
         for activation in program.meanings[name]:
-            key = (activation.rule, subject)
-            if activation.kind == "fire":
-                fires.add(key)
-            else:
-                asks.setdefault(key, frame)
-    for rule_index, subject in sorted(fires):  # rule order: the order of rules and sources in a line
-        b.fire(program.effects[rule_index], subject)
+            target = fires if activation.kind == "fire" else asks
+            target.setdefault((activation.rule, subject), frame)
+    return Trace(fires, asks)
+
+
+def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
+             age_day: date | None) -> Result:
+    return build(pack, program, facts, match(program, ruleset, facts, age_day))
+
+
+def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Result:
+    b = _Builder(pack, program, facts)
+    for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
+        effects = program.effects.get(rule_index)
+        if effects is not None:  # derived facts fire only in a traced program, and add nothing
+            b.fire(effects, subject)
     b.apply_minimums()
     received, missing = b.mark_received()
-    questions = _questions(pack, program, facts, {k: f for k, f in asks.items() if k not in fires})
+    questions = _questions(pack, program, facts, trace.undecided)
 
     # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
     documents, codes = list(pack.documents), list(pack.issues)
@@ -184,6 +203,8 @@ def _questions(pack: RulePack, program: Program, facts: Facts,
     fact such as age, the input facts it is computed from."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
     for (rule_index, _), frame in sorted(undecided.items()):
+        if rule_index not in program.effects:  # a derived fact asks through the rules that use it
+            continue
         for alias, fact in program.asks[rule_index]:
             bound = frame.get(alias)
             if bound is None or fact in bound:

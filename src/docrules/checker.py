@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -11,13 +12,21 @@ from typing import Any
 
 from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
-from ._evaluate import evaluate
+from ._evaluate import Trace, build, evaluate, match
 from ._facts_input import parse_facts, unknown_documents
 from ._load import load_rule_pack
 from .diagnostics import FactsError
 from .facts import Facts
 from .pack import RulePack
 from .results import Result
+
+
+@dataclass(frozen=True)
+class Traced:
+    result: Result
+    trace: Trace
+    program: Program
+    facts: Facts
 
 
 def default_pack_path() -> Path:
@@ -37,7 +46,7 @@ class Pack:
 
     def __init__(self, rules: RulePack) -> None:
         self.rules = rules
-        self._programs: dict[int, tuple[Program, Ruleset]] = {}
+        self._programs: dict[tuple[int, bool], tuple[Program, Ruleset]] = {}
         self._boundaries = policy_boundaries(rules)
         self._lock = threading.Lock()
         self._closed = False
@@ -54,31 +63,44 @@ class Pack:
     def digest(self) -> str:
         return self.rules.digest
 
-    def program(self, day: date) -> tuple[Program, Ruleset]:
-        key = bisect_right(self._boundaries, day)
+    def program(self, day: date, *, trace: bool = False) -> tuple[Program, Ruleset]:
+        key = (bisect_right(self._boundaries, day), trace)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this pack was closed")
             found = self._programs.get(key)
             if found is None or found[1].broken:
-                program = compile_pack(self.rules, day)
+                program = compile_pack(self.rules, day, trace=trace)
                 found = (program, Ruleset(program.definition))
                 self._programs[key] = found
             return found
+
+    def facts(self, facts: Facts | dict[str, Any]) -> Facts:
+        """Validate facts for this pack: `parse_facts`, and received documents the catalog knows."""
+        valid = parse_facts(facts)
+        unknown = unknown_documents(valid, self.rules.documents)
+        if unknown:
+            raise FactsError(unknown)
+        return valid
 
     def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
               today: date | None = None) -> Result:
         """Check one application. `as_of` previews the policy (and ages) as if it were signed that day;
         by default the signing date is used. When neither is known the policy in force `today` applies
         (default: the system date; pin it to make re-checks of saved applications reproducible)."""
-        valid = parse_facts(facts)
-        unknown = unknown_documents(valid, self.rules.documents)
-        if unknown:
-            raise FactsError(unknown)
+        valid = self.facts(facts)
         signing = valid.application.signing_date
-        day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day)
+        program, ruleset = self.program(as_of or signing or today or date.today())
         return evaluate(self.rules, program, ruleset, valid, as_of or signing)
+
+    def traced(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
+               today: date | None = None) -> Traced:
+        """`check`, keeping what the engine matched: for test coverage and explanations."""
+        valid = self.facts(facts)
+        signing = valid.application.signing_date
+        program, ruleset = self.program(as_of or signing or today or date.today(), trace=True)
+        trace = match(program, ruleset, valid, as_of or signing)
+        return Traced(build(self.rules, program, valid, trace), trace, program, valid)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""

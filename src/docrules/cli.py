@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TextIO
 
 from . import _render
+from ._cases import run_cases, update
+from ._coverage import measure
 from ._facts_input import read_facts
-from .checker import load_pack
+from .checker import default_pack_path, load_pack
 from .diagnostics import DocrulesError
 
 EXIT_BAD_INPUT = 2
@@ -41,18 +44,60 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
+
+    test = sub.add_parser("test", help="run a pack's test cases (default: PACK/tests)")
+    test.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
+    test.add_argument("--cases", nargs="+", type=Path, help="case files or folders (default: PACK/tests)")
+    test.add_argument("--coverage", action="store_true", help="report outcome coverage")
+    test.add_argument("--min-coverage", type=float, metavar="PCT", help="fail below this coverage")
+    test.add_argument("--update", action="store_true",
+                      help="write the current results as the expected ones (review the diff!)")
     return parser
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
+    command = {"check": _check, "test": _test}[args.command]
     try:
-        pack = load_pack(args.pack)
-        result = pack.check(read_facts(args.file), as_of=args.as_of)
+        return command(args, stdout, stderr)
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
+
+
+def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    pack = load_pack(args.pack)
+    folder = Path(args.pack) if args.pack else default_pack_path()
+    outcomes = run_cases(pack, args.cases or [folder / "tests"])
+    if not outcomes:
+        print("no test cases found", file=stderr)
+        return EXIT_BAD_INPUT
+    if args.update:
+        changed = [o for o in outcomes if update(o)]
+        for outcome in changed:
+            print(f"updated {outcome.case.path}", file=stdout)
+        print(f"{len(outcomes) - len(changed)} unchanged, {len(changed)} updated", file=stdout)
+        return 0
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        print(f"FAIL {outcome.case.path}: {outcome.problems[0]}", file=stdout)
+        for problem in outcome.problems[1:]:
+            print(f"  {problem}", file=stdout)
+    low = False
+    if args.coverage or args.min_coverage is not None:
+        coverage = measure(pack.rules, outcomes)
+        for gap in coverage.gaps:
+            print(gap.render(), file=stdout)
+        print(f"coverage: {coverage.percent:.1f}% of outcomes ({coverage.covered}/{coverage.total})", file=stdout)
+        low = args.min_coverage is not None and coverage.percent < args.min_coverage
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", file=stdout)
+    return 1 if failed or low else 0
+
+
+def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    pack = load_pack(args.pack)
+    result = pack.check(read_facts(args.file), as_of=args.as_of)
     if args.format == "json":
         stdout.write(result.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":

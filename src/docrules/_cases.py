@@ -1,0 +1,220 @@
+"""Test cases for rule packs, as data, and the one runner behind `docrules test` and the pytest suite.
+
+A case is either
+  - a TOML file with `[facts]` and an `[expect]` table that compliance staff write (partial: only what
+    is listed is checked), e.g. `rules/foshan/tests/minor-buyer.toml`; or
+  - a facts file (JSON or TOML) beside a golden `NAME.result.json` holding the whole expected result
+    (the project's own `fixtures/`).
+`--update` rewrites the expectation from the current result (tomli-w for TOML), for a person to review.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._facts_input import parse_facts, read_facts
+from .checker import Pack, Traced
+from .diagnostics import Diagnostic, DocrulesError
+from .facts import Facts
+from .results import Result, Stage, Status
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExpectItem(_Strict):
+    """A line that must be on the checklist; counts are checked only when given. `party` left out
+    means the application's own papers."""
+
+    stage: Stage
+    document: str
+    party: str | None = None
+    originals: int | None = None
+    copies: int | None = None
+
+
+class ExpectAbsent(_Strict):
+    """A document that must not be asked of `party` (the application when left out) at `stage` (any
+    stage when left out)."""
+
+    document: str
+    party: str | None = None
+    stage: Stage | None = None
+
+
+class Expect(_Strict):
+    status: Status | None = None
+    issues: list[str] | None = None  # the exact issue codes, in result order
+    items: list[ExpectItem] = []
+    absent: list[ExpectAbsent] = []
+    amounts: dict[str, int] | None = None
+
+
+class CaseFile(_Strict):
+    description: str = ""
+    as_of: date | None = Field(default=None, description="preview the policy of this date")
+    today: date | None = Field(default=None, description="policy date when the facts have no signing date")
+    facts: dict[str, Any]
+    expect: Expect = Expect()
+
+
+DEFAULT_TODAY = date(2026, 11, 27)  # golden cases with no signing date need a fixed policy date
+
+
+@dataclass
+class Case:
+    path: Path
+    facts: Facts
+    expect: Expect | None  # None: compare with the golden result file
+    golden: Path | None = None
+    as_of: date | None = None
+    today: date | None = None
+    description: str = ""
+
+
+@dataclass
+class Outcome:
+    case: Case
+    traced: Traced
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def golden_path(facts_file: Path) -> Path:
+    return facts_file.with_name(facts_file.stem + ".result.json")
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Case files under the given files or folders: TOML case files, and facts files with a golden."""
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(path.iterdir()) if path.is_dir() else [path]
+        for p in candidates:
+            if p.name.endswith(".result.json") or p.suffix not in (".toml", ".json"):
+                continue
+            found.append(p)
+    return found
+
+
+def load_case(path: Path) -> Case:
+    """Read one case; a TOML file with a `[facts]` table is a case file, anything else a facts file."""
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise DocrulesError([Diagnostic(code="DR601", file=str(path), message=f"cannot read case: {exc}")]) \
+                from None
+        if "facts" in data:
+            try:
+                case = CaseFile.model_validate(data)
+            except ValidationError as exc:
+                raise DocrulesError([Diagnostic(
+                    code="DR602", file=str(path), path=".".join(map(str, e["loc"])),
+                    message=f"{'.'.join(map(str, e['loc']))}: {e['msg'].lower()}") for e in exc.errors()]) from None
+            return Case(path, parse_facts(case.facts, file=str(path)), case.expect, as_of=case.as_of,
+                        today=case.today, description=case.description)
+    golden = golden_path(path)
+    return Case(path, read_facts(path), None, golden=golden, today=DEFAULT_TODAY)
+
+
+def run_case(pack: Pack, case: Case) -> Outcome:
+    traced = pack.traced(case.facts, as_of=case.as_of, today=case.today)
+    outcome = Outcome(case, traced)
+    if case.expect is None:
+        outcome.problems = _compare_golden(case, traced.result)
+    else:
+        outcome.problems = compare(case.expect, traced.result)
+    return outcome
+
+
+def _compare_golden(case: Case, result: Result) -> list[str]:
+    assert case.golden is not None
+    if not case.golden.exists():
+        return [f"no expected result {case.golden.name}: run with --update and review it"]
+    expected = Result.model_validate_json(case.golden.read_text(encoding="utf-8"))
+    if expected == result and render_golden(result) == case.golden.read_text(encoding="utf-8"):
+        return []
+    return compare(full_expect(expected), result) or ["the result differs from the golden file in detail "
+                                                      "(pages, notes, rules or sources)"]
+
+
+def _line(stage: Stage | None, party: str | None, document: str) -> str:
+    return f"{stage.value if stage else '*'}/{party or 'application'}/{document}"
+
+
+def compare(expect: Expect, result: Result) -> list[str]:
+    """Expected vs got, one readable line per difference."""
+    out: list[str] = []
+    if expect.status is not None and expect.status is not result.status:
+        out.append(f"status: expected {expect.status.value}, got {result.status.value}")
+    if expect.issues is not None:
+        got = [i.code for i in result.issues]
+        missing = [c for c in expect.issues if c not in got]
+        extra = [c for c in got if c not in expect.issues]
+        if missing:
+            out.append(f"issues: expected but not raised: {', '.join(missing)}")
+        if extra:
+            out.append(f"issues: raised but not expected: {', '.join(extra)}")
+    lines = {(i.stage, i.party, i.document): i for i in result.items}
+    for want in expect.items:
+        got_item = lines.get((want.stage, want.party, want.document))
+        name = _line(want.stage, want.party, want.document)
+        if got_item is None:
+            out.append(f"item {name}: expected, not on the checklist")
+            continue
+        for count in ("originals", "copies"):
+            wanted = getattr(want, count)
+            if wanted is not None and wanted != getattr(got_item, count):
+                out.append(f"item {name}: {count} expected {wanted}, got {getattr(got_item, count)}")
+    for absent in expect.absent:
+        hits = [k for k in lines if k[2] == absent.document and k[1] == absent.party
+                and (absent.stage is None or k[0] is absent.stage)]
+        for stage, party, document in hits:
+            out.append(f"item {_line(stage, party, document)}: expected absent, but asked for")
+    if expect.amounts is not None and expect.amounts != result.amounts:
+        out.append(f"amounts: expected {expect.amounts}, got {result.amounts}")
+    return out
+
+
+def full_expect(result: Result) -> Expect:
+    """Everything a result says that a case can state: what `--update` writes."""
+    return Expect(status=result.status, issues=[i.code for i in result.issues],
+                  items=[ExpectItem(stage=i.stage, party=i.party, document=i.document, originals=i.originals,
+                                    copies=i.copies) for i in result.items],
+                  amounts=result.amounts)
+
+
+def render_golden(result: Result) -> str:
+    return result.model_dump_json(indent=2) + "\n"
+
+
+def update(outcome: Outcome) -> bool:
+    """Write the current result as the case's expectation; whether the file changed."""
+    case, result = outcome.case, outcome.traced.result
+    if case.golden is not None:
+        target, text = case.golden, render_golden(result)
+    else:
+        target = case.path
+        data = tomllib.loads(case.path.read_text(encoding="utf-8"))
+        data["expect"] = full_expect(result).model_dump(mode="json", exclude_defaults=True)
+        text = tomli_w.dumps(data, multiline_strings=True)
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return False
+    target.write_text(text, encoding="utf-8")
+    return True
+
+
+def run_cases(pack: Pack, paths: Iterable[Path]) -> list[Outcome]:
+    return [run_case(pack, load_case(p)) for p in discover(paths)]
