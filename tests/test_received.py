@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,13 @@ def test_missing_documents_issue_must_exist(pack_copy: Path) -> None:
     [diagnostic] = caught.value.diagnostics
     assert diagnostic.code == "DR205" and diagnostic.file == str(meta) and diagnostic.line is not None
     assert diagnostic.hint == "did you mean 'DOCUMENTS_MISSING'?"
+
+
+def test_as_of_is_the_check_day_not_the_day_its_policy_period_was_compiled(pack_copy: Path) -> None:
+    fresh = docrules.load_pack(pack_copy)
+    facts = _facts(None)
+    del facts["application"]["signing_date"]
+    assert fresh.check(facts, today=date(2026, 11, 27)).as_of == date(2026, 11, 27)
+    facts["application"]["signing_date"] = "2026-12-01"  # same policy period, program reused
+    assert fresh.check(facts).as_of == date(2026, 12, 1)
+    fresh.close()

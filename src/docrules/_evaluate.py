@@ -157,11 +157,13 @@ def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None
 
 
 def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
-             age_day: date | None) -> Result:
-    return build(pack, program, facts, match(program, ruleset, facts, age_day))
+             age_day: date | None, day: date) -> Result:
+    return build(pack, program, facts, match(program, ruleset, facts, age_day), day)
 
 
-def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Result:
+def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: date) -> Result:
+    """The result of one check. `day` is its policy date: the program serves its whole policy period,
+    so `program.day` is only the day it was first compiled for."""
     b = _Builder(pack, program, facts)
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
@@ -194,7 +196,7 @@ def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Resul
         "status": _status(severities, bool(questions)), "items": items, "issues": issues,
         "questions": questions, "amounts": dict(sorted(b.amounts.items())),
         "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
-        "as_of": program.day, "settings": program.settings})
+        "as_of": day, "settings": program.settings})
 
 
 def _questions(pack: RulePack, program: Program, facts: Facts,

@@ -90,17 +90,19 @@ class Pack:
         (default: the system date; pin it to make re-checks of saved applications reproducible)."""
         valid = self.facts(facts)
         signing = valid.application.signing_date
-        program, ruleset = self.program(as_of or signing or today or date.today())
-        return evaluate(self.rules, program, ruleset, valid, as_of or signing)
+        day = as_of or signing or today or date.today()
+        program, ruleset = self.program(day)
+        return evaluate(self.rules, program, ruleset, valid, as_of or signing, day)
 
     def traced(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
                today: date | None = None) -> Traced:
         """`check`, keeping what the engine matched: for test coverage and explanations."""
         valid = self.facts(facts)
         signing = valid.application.signing_date
-        program, ruleset = self.program(as_of or signing or today or date.today(), trace=True)
+        day = as_of or signing or today or date.today()
+        program, ruleset = self.program(day, trace=True)
         trace = match(program, ruleset, valid, as_of or signing)
-        return Traced(build(self.rules, program, valid, trace), trace, program, valid)
+        return Traced(build(self.rules, program, valid, trace, day), trace, program, valid)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
