@@ -153,7 +153,7 @@ def _field_type(loc: Sequence[int | str]) -> Any:
     return None if field is None else field.annotation
 
 
-def _allowed(annotation: Any) -> list[str] | None:
+def allowed_values(annotation: Any) -> list[str] | None:
     """The values an enum or Literal field accepts, unwrapping `X | None`."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     for arg in args:
@@ -186,7 +186,7 @@ def _from_pydantic(err: Any, file: str | None) -> Diagnostic:
                           hint=f"allowed fields: {known}" if known else None)
     if kind == "missing":
         return Diagnostic(code="DR505", file=file, path=path, message=f"{path}: is required")
-    allowed = _allowed(_field_type(loc))
+    allowed = allowed_values(_field_type(loc))
     if kind in ("enum", "literal_error") and allowed:
         message = f"{path}: must be one of {', '.join(allowed)} (got {got!r})"
     elif kind in _KIND:
