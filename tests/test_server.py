@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ import pytest
 import docrules
 
 from .conftest import FIXTURES
+from .serving import get_json, running_server
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 pytest.importorskip("httpx2", reason="the test extra is not installed")
@@ -148,41 +146,10 @@ def test_a_replaced_pack_is_closed_only_after_its_last_request(pack_copy: Path) 
         assert new.check(facts).pack.version == "2026.12"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
-
-
-def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
-        if server.poll() is not None:
-            raise AssertionError(f"the server exited: {server.stderr.read().decode() if server.stderr else ''}")
-        try:
-            _get(url)
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.05)
-    raise AssertionError("the server did not start")
-
-
 @pytest.fixture
 def real_server(pack_copy: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "docrules", "serve", "--pack", str(pack_copy),
-                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/healthz", server)
-        yield base, server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_server(pack_copy) as started:
+        yield started
 
 
 def test_the_real_server_checks_and_reloads_on_sighup(real_server: tuple[str, subprocess.Popen[bytes]],
@@ -193,23 +160,23 @@ def test_the_real_server_checks_and_reloads_on_sighup(real_server: tuple[str, su
                                      headers={"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         result = json.loads(response.read())
-    first = _get(f"{base}/healthz")["pack"]["digest"]
+    first = get_json(f"{base}/healthz")["pack"]["digest"]
     assert result["pack"]["digest"] == first and result["status"] == "blocked"
 
     _edit(pack_copy, BROKEN, 'issue = "NONLOCAL_TAX_SHRT"')
     os.kill(server.pid, signal.SIGHUP)
     time.sleep(1.0)
-    assert _get(f"{base}/healthz")["pack"]["digest"] == first  # broken edit: the old pack still answers
+    assert get_json(f"{base}/healthz")["pack"]["digest"] == first  # broken edit: the old pack still answers
 
     _edit(pack_copy, 'issue = "NONLOCAL_TAX_SHRT"', BROKEN)
     _edit(pack_copy, 'version = "2026.11"', 'version = "2026.12"')
     os.kill(server.pid, signal.SIGHUP)
     for _ in range(100):
-        if _get(f"{base}/healthz")["pack"]["version"] == "2026.12":
+        if get_json(f"{base}/healthz")["pack"]["version"] == "2026.12":
             break
         time.sleep(0.05)
-    assert _get(f"{base}/healthz")["pack"]["version"] == "2026.12"
-    server.terminate()
+    assert get_json(f"{base}/healthz")["pack"]["version"] == "2026.12"
+    server.send_signal(signal.SIGINT)
     _, err = server.communicate(timeout=10)
     log = err.decode()
     assert "reload refused" in log and "DR205" in log
