@@ -11,7 +11,7 @@ def test_exported_names() -> None:
         "Application", "CreditCheck", "Diagnostic", "DocrulesError", "EngineError", "Facts", "FactsError",
         "Hukou", "Identity", "Issue", "IssueSeverity", "Item", "MaritalStatus", "MortgageBank", "Pack",
         "PackError", "PackInfo", "Party", "Payment", "Question", "Result", "Role", "Stage", "Status", "Text",
-        "check", "default_pack_path", "load_pack", "parse_facts", "read_facts"}
+        "check", "default_pack_path", "lint", "load_pack", "parse_facts", "read_facts"}
     for name in docrules.__all__:
         assert getattr(docrules, name).__module__.startswith("docrules")
 

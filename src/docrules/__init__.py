@@ -5,7 +5,7 @@
 """
 
 from ._facts_input import parse_facts, read_facts
-from .checker import Pack, check, default_pack_path, load_pack
+from .checker import Pack, check, default_pack_path, lint, load_pack
 from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
 from .facts import Application, CreditCheck, Facts, Hukou, Identity, MaritalStatus, MortgageBank, Party, Payment, Role
 from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
@@ -38,6 +38,7 @@ __all__ = [
     "Text",
     "check",
     "default_pack_path",
+    "lint",
     "load_pack",
     "parse_facts",
     "read_facts",

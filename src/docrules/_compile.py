@@ -87,7 +87,7 @@ def policy_boundaries(pack: RulePack) -> list[date]:
     return sorted(dates)
 
 
-class _Compiler:
+class Compiler:
     def __init__(self, pack: RulePack, day: date) -> None:
         self.pack = pack
         self.day = day
@@ -129,19 +129,19 @@ class _Compiler:
         rules = self.derived[(ALIAS_SCOPE[ref.alias], ref.name)]
         # inside a party's derived fact, `party` is whoever it is asked of; the buyer stays the buyer
         alias_map = {"party": ref.alias, "buyer": "buyer", "app": "app"}
-        return _simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
+        return simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
 
     # one pack rule → engine rules ------------------------------------------------------------
     def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]], bool]], list[Ref]]:
-        cond = _simplify(_split_in(self.expand(parse(rule.when), {})))
+        cond = simplify(split_in(self.expand(parse(rule.when), {})))
         needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
         out: list[tuple[Kind, list[dict[str, Any]], bool]] = []
-        for alt in _alternatives(cond, rule):
+        for alt in alternatives(cond, rule):
             out.append(("fire", *self.elements(alt, rule)))
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
-            ask = _simplify(And((_relax(cond), missing)))
-            for alt in _alternatives(ask, rule):
+            ask = simplify(And((_relax(cond), missing)))
+            for alt in alternatives(ask, rule):
                 out.append(("ask", *self.elements(alt, rule)))
         for r in _all_refs(cond):
             (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
@@ -180,10 +180,10 @@ def _negate(expr: Expr) -> Expr:
     return Cmp(expr.ref, NEGATE[expr.op], expr.value)
 
 
-def _split_in(expr: Expr) -> Expr:
+def split_in(expr: Expr) -> Expr:
     """`x in [a, b]` → `x == a or x == b`; `x not in [a, b]` → `x != a and x != b`."""
     if isinstance(expr, And | Or):
-        return type(expr)(tuple(_split_in(e) for e in expr.items))
+        return type(expr)(tuple(split_in(e) for e in expr.items))
     if isinstance(expr, Cmp) and expr.op in ("in", "not in"):
         values = expr.value if isinstance(expr.value, tuple) else (expr.value,)
         if expr.op == "in":
@@ -192,11 +192,11 @@ def _split_in(expr: Expr) -> Expr:
     return expr
 
 
-def _simplify(expr: Expr) -> Expr:
+def simplify(expr: Expr) -> Expr:
     if isinstance(expr, And | Or):
         unit, zero = (True, False) if isinstance(expr, And) else (False, True)
         items: list[Expr] = []
-        for e in (_simplify(i) for i in expr.items):
+        for e in (simplify(i) for i in expr.items):
             if isinstance(e, Const):
                 if e.value == zero:
                     return Const(zero)
@@ -249,7 +249,7 @@ def _aliases(expr: Expr) -> set[str]:
     return {r.alias for r in _all_refs(expr)}
 
 
-def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
+def alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     """Disjunctive form over facts: each alternative maps an alias to the tests on that one fact.
     An `or` within one fact stays an `$or` in the engine; only an `or` across facts splits the rule."""
     if isinstance(expr, Const):
@@ -258,10 +258,10 @@ def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     if len(aliases) <= 1:
         return [{next(iter(aliases)): [expr]}] if aliases else [{}]
     if isinstance(expr, Or):
-        alts = [a for e in expr.items for a in _alternatives(e, rule)]
+        alts = [a for e in expr.items for a in alternatives(e, rule)]
     elif isinstance(expr, And):
         alts = []
-        for combo in product(*(_alternatives(e, rule) for e in expr.items)):
+        for combo in product(*(alternatives(e, rule) for e in expr.items)):
             merged: dict[str, list[Expr]] = {}
             for part in combo:
                 for alias, tests in part.items():
@@ -331,7 +331,7 @@ def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
 def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     """The engine program for checks whose policy date is `day`. A `trace` program also matches each
     derived fact on its own (for coverage and explanations); its results are the same."""
-    compiler = _Compiler(pack, day)
+    compiler = Compiler(pack, day)
     by_condition: dict[str, list[Activation]] = {}
     conditions: dict[str, dict[str, Any]] = {}
     asks: dict[int, tuple[tuple[str, str], ...]] = {}

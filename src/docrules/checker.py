@@ -14,7 +14,9 @@ from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
 from ._evaluate import Trace, build, evaluate, match
 from ._facts_input import parse_facts
-from ._load import load_rule_pack
+from ._lint import expired
+from ._load import load_rule_pack, read_rule_pack
+from .diagnostics import Diagnostic, Severity
 from .facts import Facts
 from .pack import RulePack
 from .results import Result
@@ -100,6 +102,14 @@ class Pack:
             for _, ruleset in self._programs.values():
                 ruleset.close()
             self._programs.clear()
+
+
+def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:
+    """Every problem of a pack folder (errors and warnings), as `docrules lint` prints them."""
+    pack, diagnostics = read_rule_pack(default_pack_path() if path is None else path)
+    if pack is None or any(d.severity is Severity.error for d in diagnostics):
+        return diagnostics
+    return diagnostics + expired(pack, today or date.today())
 
 
 def load_pack(path: str | Path | None = None) -> Pack:

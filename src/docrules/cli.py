@@ -6,6 +6,7 @@ Exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,8 +16,8 @@ from . import _render
 from ._cases import run_cases, update
 from ._coverage import measure
 from ._facts_input import read_facts
-from .checker import default_pack_path, load_pack
-from .diagnostics import DocrulesError
+from .checker import default_pack_path, lint, load_pack
+from .diagnostics import DocrulesError, Severity
 
 EXIT_BAD_INPUT = 2
 
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
+    lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
+    lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
+    lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
+
     test = sub.add_parser("test", help="run a pack's test cases (default: PACK/tests)")
     test.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     test.add_argument("--cases", nargs="+", type=Path, help="case files or folders (default: PACK/tests)")
@@ -57,13 +62,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "test": _test}[args.command]
+    command = {"check": _check, "lint": _lint, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
+
+
+def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    found = lint(args.pack)
+    if args.format == "json":
+        stdout.write(json.dumps([d.model_dump(mode="json") for d in found], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for diagnostic in found:
+            print(diagnostic.render(), file=stdout)
+        errors = sum(d.severity is Severity.error for d in found)
+        warnings = len(found) - errors
+        print(f"Found {errors} error(s), {warnings} warning(s)." if found else "All checks passed.", file=stdout)
+    if any(d.code == "DR100" for d in found):
+        return EXIT_BAD_INPUT
+    return 1 if found else 0
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
