@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ._catalog import FACTS
 from ._check import ALIAS_SCOPE
@@ -28,19 +29,27 @@ class _Domain:
     """What one fact may still be, given the tests of one conjunction."""
 
     values: set[object] | None = None  # None: not a closed set
-    low: object = None
+    low: Any = None
     low_open: bool = False
-    high: object = None
+    high: Any = None
     high_open: bool = False
     excluded: set[object] = field(default_factory=set)
     present: bool | None = None
+
+    def upper(self, value: Any, strict: bool) -> None:
+        if self.high is None or value < self.high or (value == self.high and strict):
+            self.high, self.high_open = value, strict
+
+    def lower(self, value: Any, strict: bool) -> None:
+        if self.low is None or value > self.low or (value == self.low and strict):
+            self.low, self.low_open = value, strict
 
     def empty(self) -> bool:
         if self.values is not None and not (self.values - self.excluded):
             return True
         if self.low is not None and self.high is not None:
             try:
-                if self.low > self.high:  # type: ignore[operator]
+                if self.low > self.high:
                     return True
                 if self.low == self.high and (self.low_open or self.high_open or self.low in self.excluded):
                     return True
@@ -78,7 +87,7 @@ def _satisfiable(tests: list[Expr]) -> bool:
             refs = {(i.ref.alias, i.ref.name) for i in test.items if isinstance(i, Cmp)}
             if len(refs) == 1:
                 d = domain(*refs.pop())
-                allowed = {i.value for i in test.items if isinstance(i, Cmp)}
+                allowed: set[object] = {i.value for i in test.items if isinstance(i, Cmp)}
                 d.values = allowed if d.values is None else d.values & allowed
         elif isinstance(test, Cmp):
             d = domain(test.ref.alias, test.ref.name)
@@ -92,19 +101,18 @@ def _satisfiable(tests: list[Expr]) -> bool:
 
 
 def _narrow(d: _Domain, test: Cmp) -> None:
-    value = test.value
+    value: Any = test.value  # a single literal: `in` is split and settings are folded by now
     if test.op == "==":
         d.values = {value} if d.values is None else d.values & {value}
-        if d.values and d.low is None and d.high is None and not isinstance(value, bool | str):
-            d.low = d.high = value
+        if not isinstance(value, bool | str):
+            d.lower(value, strict=False)
+            d.upper(value, strict=False)
     elif test.op == "!=":
         d.excluded.add(value)
     elif test.op in ("<", "<="):
-        if d.high is None or value < d.high or (value == d.high and test.op == "<"):  # type: ignore[operator]
-            d.high, d.high_open = value, test.op == "<"
-    elif test.op in (">", ">="):
-        if d.low is None or value > d.low or (value == d.low and test.op == ">"):  # type: ignore[operator]
-            d.low, d.low_open = value, test.op == ">"
+        d.upper(value, strict=test.op == "<")
+    else:
+        d.lower(value, strict=test.op == ">")
 
 
 def _never_holds(compiler: Compiler, rule: RuleDef) -> bool:
