@@ -15,6 +15,8 @@ from typing import TextIO
 from . import _render
 from ._cases import run_cases, update
 from ._coverage import measure
+from ._diff import diff_packs
+from ._diff import markdown as diff_markdown
 from ._facts_input import read_facts
 from .checker import default_pack_path, lint, load_pack
 from .diagnostics import DocrulesError, Severity
@@ -50,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
 
+    diff = sub.add_parser("diff", help="what a policy change does to saved cases")
+    diff.add_argument("old", help="the pack before the change")
+    diff.add_argument("new", help="the pack after the change")
+    diff.add_argument("cases", nargs="+", type=Path, help="case or facts files, folders, or JSONL files")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument("--fail-on-change", action="store_true", help="exit 1 if any case changed")
+
     test = sub.add_parser("test", help="run a pack's test cases (default: PACK/tests)")
     test.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     test.add_argument("--cases", nargs="+", type=Path, help="case files or folders (default: PACK/tests)")
@@ -62,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "lint": _lint, "test": _test}[args.command]
+    command = {"check": _check, "diff": _diff, "lint": _lint, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
@@ -84,6 +93,12 @@ def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if any(d.code == "DR100" for d in found):
         return EXIT_BAD_INPUT
     return 1 if found else 0
+
+
+def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    report = diff_packs(load_pack(args.old), load_pack(args.new), args.cases)
+    stdout.write(report.model_dump_json(indent=2) + "\n" if args.format == "json" else diff_markdown(report))
+    return 1 if args.fail_on_change and report.changed else 0
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
