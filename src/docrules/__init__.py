@@ -4,6 +4,7 @@
     result = docrules.check({"application": {...}, "parties": [...]})
 """
 
+from ._explain import Explanation, explain
 from ._facts_input import parse_facts, read_facts
 from .checker import Pack, check, default_pack_path, lint, load_pack
 from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
@@ -16,6 +17,7 @@ __all__ = [
     "Diagnostic",
     "DocrulesError",
     "EngineError",
+    "Explanation",
     "Facts",
     "FactsError",
     "Hukou",
@@ -38,6 +40,7 @@ __all__ = [
     "Text",
     "check",
     "default_pack_path",
+    "explain",
     "lint",
     "load_pack",
     "parse_facts",

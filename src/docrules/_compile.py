@@ -28,7 +28,7 @@ from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, 
 from .diagnostics import Diagnostic, PackError
 from .pack import RuleDef, RulePack, SettingValue
 
-Kind = Literal["fire", "ask"]
+Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
 MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
@@ -40,10 +40,20 @@ ENGINE_OP = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 @dataclass(frozen=True)
 class Activation:
-    """What an engine rule firing means: pack rule `rule` (index into pack.rules) fired or asks."""
+    """What an engine rule firing means: pack rule `rule` (index into pack.rules) holds (fire), could
+    hold but a fact is missing (ask), or — in a traced program — its `test`-th test holds (test)."""
 
     rule: int
     kind: Kind
+    test: int = -1
+
+
+@dataclass(frozen=True)
+class EngineRule:
+    kind: Kind
+    elements: list[dict[str, Any]]
+    self_join: bool  # a buyer is its own buyer: the same fact may fill both `p` and `b`
+    test: int = -1
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class Program:
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
+    tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
     settings: dict[str, SettingValue]
@@ -132,20 +143,26 @@ class Compiler:
         return simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
 
     # one pack rule → engine rules ------------------------------------------------------------
-    def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]], bool]], list[Ref]]:
-        cond = simplify(split_in(self.expand(parse(rule.when), {})))
+    def condition(self, rule: RuleDef) -> Expr:
+        """The rule's condition as the engine tests it: derived facts and settings inlined."""
+        return simplify(split_in(self.expand(parse(rule.when), {})))
+
+    def rule(self, rule: RuleDef, *, trace: bool = False) -> tuple[list[EngineRule], list[Ref], tuple[Expr, ...]]:
+        cond = self.condition(rule)
         needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
-        out: list[tuple[Kind, list[dict[str, Any]], bool]] = []
-        for alt in alternatives(cond, rule):
-            out.append(("fire", *self.elements(alt, rule)))
+        out = [EngineRule("fire", *self.elements(alt, rule)) for alt in alternatives(cond, rule)]
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
             ask = simplify(And((_relax(cond), missing)))
-            for alt in alternatives(ask, rule):
-                out.append(("ask", *self.elements(alt, rule)))
-        for r in _all_refs(cond):
+            out += [EngineRule("ask", *self.elements(alt, rule)) for alt in alternatives(ask, rule)]
+        tests: tuple[Expr, ...] = ()
+        if trace:  # each test on its own, so an explanation can say which held and which did not
+            tests = cond.items if isinstance(cond, And) else (cond,)
+            for n, test in enumerate(tests):
+                out += [EngineRule("test", *self.elements(alt, rule), test=n) for alt in alternatives(test, rule)]
+        for r in all_refs(cond):
             (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
-        return out, _unique(needed)
+        return out, _unique(needed), tests
 
     def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> tuple[list[dict[str, Any]], bool]:
         aliases = set(alt)
@@ -230,11 +247,11 @@ def _cmp_refs(expr: Expr) -> list[Ref]:
     return []
 
 
-def _all_refs(expr: Expr) -> list[Ref]:
+def all_refs(expr: Expr) -> list[Ref]:
     if isinstance(expr, Cmp | Known):
         return [expr.ref]
     if isinstance(expr, And | Or):
-        return [r for e in expr.items for r in _all_refs(e)]
+        return [r for e in expr.items for r in all_refs(e)]
     return []
 
 
@@ -246,7 +263,7 @@ def _unique(refs: list[Ref]) -> list[Ref]:
 
 
 def _aliases(expr: Expr) -> set[str]:
-    return {r.alias for r in _all_refs(expr)}
+    return {r.alias for r in all_refs(expr)}
 
 
 def alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
@@ -336,6 +353,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     conditions: dict[str, dict[str, Any]] = {}
     asks: dict[int, tuple[tuple[str, str], ...]] = {}
     effects: dict[int, Effects] = {}
+    tests: dict[int, tuple[Expr, ...]] = {}
 
     def add(body: dict[str, Any], activation: Activation | None) -> None:
         key = json.dumps(body, sort_keys=True, ensure_ascii=False)
@@ -350,15 +368,15 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     for index, rule in enumerate(pack.rules):
         if not active(rule, day) or (rule.derive is not None and not trace):
             continue
-        engine_rules, needed = compiler.rule(rule)
+        engine_rules, needed, tests[index] = compiler.rule(rule, trace=trace)
         if rule.derive is None:
             effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
-        for kind, elements, self_join in engine_rules:
-            body: dict[str, Any] = {"all": elements}
-            if self_join:
+        for engine_rule in engine_rules:
+            body: dict[str, Any] = {"all": engine_rule.elements}
+            if engine_rule.self_join:
                 body["dist"] = 0
-            add(body, Activation(index, kind))
+            add(body, Activation(index, engine_rule.kind, engine_rule.test))
     definition: dict[str, Any] = {}
     meanings: dict[str, tuple[Activation, ...]] = {}
     for n, (key, body) in enumerate(conditions.items()):
@@ -367,7 +385,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     problems = _limits(definition)
     if problems:
         raise PackError(problems)
-    return Program(definition=definition, meanings=meanings, asks=asks,
+    return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    settings=compiler.settings, day=day, effects=effects)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from ._explain import Explanation, RuleReason
 from .results import IssueSeverity, Item, Result, Stage, Status, Text
 
 Lang = Literal["zh", "en"]
@@ -148,3 +149,40 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
 
 
 STATUS_EXIT = {Status.ready: 0, Status.blocked: 1, Status.needs_escalation: 1, Status.incomplete: 3}
+
+
+_HELD = {True: "✓", False: "✗", None: "?"}
+_OUTCOME = {"holds": "holds", "fails": "does not hold", "undecided": "cannot be decided yet",
+            "not in force": "is not in force on this date"}
+
+
+def _reason_lines(reason: RuleReason) -> list[str]:
+    who = f" for {reason.party}" if reason.party else ""
+    out = [f"    rule '{reason.rule}'{who} ({', '.join(reason.sources)}): {_OUTCOME[reason.outcome]} — {reason.title}"]
+    for test in reason.tests:
+        seen = ", ".join(f"{k}: {'unknown' if v is None else v}" for k, v in test.values.items())
+        out.append(f"      {_HELD[test.held]} {test.test}" + (f"   [{seen}]" if seen else ""))
+    if reason.settings:
+        out.append("      settings: " + ", ".join(f"{k} = {v}" for k, v in reason.settings.items()))
+    return out
+
+
+def explanation(expl: Explanation, lang: Lang = "zh") -> str:
+    """Why each line and issue is there, for a clerk: each rule with its tests, ✓ held, ✗ did not, ? unknown."""
+    out: list[str] = []
+    for issue in expl.issues:
+        out.append(f"{_MARK[issue.severity]} {issue.code} [{_who(issue.party, lang)}] {_t(issue.message, lang)}")
+        for reason in issue.because:
+            out += _reason_lines(reason)
+    for item in expl.items:
+        out.append(f"[{word(item.stage.value, lang)}] {_who(item.party, lang)}: {_t(item.label, lang)} "
+                   f"({word('originals', lang)} {item.originals}, {word('copies', lang)} {item.copies})")
+        for reason in item.because:
+            out += _reason_lines(reason)
+    if expl.why_not is not None:
+        why = expl.why_not
+        state = "is on the list" if why.on_the_list else "is not on the list"
+        out.append(f"Why not {why.document}? It {state}." + ("" if why.rules else " No rule asks for it."))
+        for reason in why.rules:
+            out += _reason_lines(reason)
+    return "\n".join(out) + "\n"

@@ -119,11 +119,12 @@ def load_pack(path: str | Path | None = None) -> Pack:
 
 
 @cache
-def _default() -> Pack:
+def default_pack() -> Pack:
+    """The Foshan pack, loaded once per process."""
     return load_pack()
 
 
 def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,
           today: date | None = None) -> Result:
     """Check one application against `pack` (default: the Foshan pack, loaded once)."""
-    return (pack or _default()).check(facts, as_of=as_of, today=today)
+    return (pack or default_pack()).check(facts, as_of=as_of, today=today)

@@ -17,6 +17,7 @@ from ._cases import run_cases, update
 from ._coverage import measure
 from ._diff import diff_packs
 from ._diff import markdown as diff_markdown
+from ._explain import explain
 from ._facts_input import read_facts
 from .checker import default_pack_path, lint, load_pack
 from .diagnostics import DocrulesError, Severity
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
+    why = sub.add_parser("explain", help="why each document and issue is there, or why a document is not")
+    why.add_argument("file")
+    why.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    why.add_argument("--document", help="only this document's lines")
+    why.add_argument("--party", help="only this party's lines and issues")
+    why.add_argument("--why-not", metavar="DOCUMENT", help="why this document is not asked for")
+    why.add_argument("--format", choices=("text", "json"), default="text")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh")
+    why.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
+
     lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
@@ -71,13 +82,26 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "diff": _diff, "lint": _lint, "test": _test}[args.command]
+    command = {"check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
+
+
+def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    pack = load_pack(args.pack)
+    for name, value in (("--document", args.document), ("--why-not", args.why_not)):
+        if value is not None and value not in pack.rules.documents:
+            print(f"error: {name}: no document '{value}' in pack {pack.name}", file=stderr)
+            return EXIT_BAD_INPUT
+    found = explain(read_facts(args.file), pack=pack, as_of=args.as_of, document=args.document,
+                    party=args.party, why_not=args.why_not)
+    text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
+    stdout.write(text)
+    return _render.STATUS_EXIT[found.status]
 
 
 def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
