@@ -29,40 +29,40 @@ MORE = "more.toml"
 
 @pytest.mark.parametrize(("edits", "extra", "expected"), [
     ([("pack.toml", "[pack]", "[pak]")], None,
-     ["pack.toml:3:1: error[DR102] unknown key 'pak' in the file\n  help: allowed keys: pack, documents, "
+     ["pack.toml:4:1: error[DR102] unknown key 'pak' in the file\n  help: allowed keys: pack, documents, "
       "settings, issues, rules"]),
     ([], '[[rules]]\nid = "priced"\ntitle = "t"\nsources = ["B2"]\nfor = "application"\nderive = "price"\n',
      ["more.toml:6:1: error[DR209] rule 'priced' derives 'price', which is already an input fact"]),
     ([("signing.toml", 'when = \'app.price >= 0\'', "when = 'app.deposit_paid'")], None,
-     ["signing.toml:231:1: error[DR210] rule 'maintenance-fund' computes an amount from app.price but its "
+     ["signing.toml:232:1: error[DR210] rule 'maintenance-fund' computes an amount from app.price but its "
       "condition does not test it\n  help: add it to the condition, e.g. when = 'app.price >= 0', so that "
       "an unknown value is asked for"]),
     ([("blocking.toml", 'issue = "LOAN_INSURANCE"', "")], None,
-     ["blocking.toml:172:1: error[DR302] rule 'loan-insurance' has no effect\n  help: give it require, issue, "
-      "derive, min_copies or amount", "issues.toml:99:1: warning[DR314] no rule raises issue LOAN_INSURANCE"]),
+     ["blocking.toml:173:1: error[DR302] rule 'loan-insurance' has no effect\n  help: give it require, issue, "
+      "derive, min_copies or amount", "issues.toml:100:1: warning[DR314] no rule raises issue LOAN_INSURANCE"]),
     ([("settings.toml", "values = [{ from = 2000-01-01, value = 3 }]",
        "values = [{ from = 2000-01-01, until = 2020-01-01, value = 3 }, { from = 2019-01-01, value = 4 }]")],
      None,
-     ["settings.toml:24:1: error[DR303] setting 'minor_min_copies': the value from 2000-01-01 overlaps the "
+     ["settings.toml:25:1: error[DR303] setting 'minor_min_copies': the value from 2000-01-01 overlaps the "
       "value from 2019-01-01\n  help: end the first with until = 2019-01-01"]),
     ([("blocking.toml", "when = 'app.special_clauses'",
        "when = 'app.special_clauses and app.price > 10 and app.price < 5'")], None,
-     ["blocking.toml:148:1: error[DR310] rule 'special-clauses': its condition can never hold\n  help: two of "
+     ["blocking.toml:149:1: error[DR310] rule 'special-clauses': its condition can never hold\n  help: two of "
       "its tests on one fact contradict each other"]),
     ([("derived.toml", "when = 'party.age < setting.adult_age'",
        "when = 'party.age < setting.adult_age and party.age > 30'")], None,
      # `minor` can never hold, and so neither can the rules that use it
      [f"{f}: error[DR310] rule '{r}': its condition can never hold\n  help: two of its tests on one fact "
-      "contradict each other" for f, r in [("blocking.toml:76:1", "minor-loan"),
-                                           ("blocking.toml:84:1", "guardian-missing"),
-                                           ("derived.toml:3:1", "minor"),
-                                           ("signing.toml:148:1", "minor-documents"),
-                                           ("signing.toml:159:1", "minor-copies"),
-                                           ("signing.toml:167:1", "guardian-identity")]]),
+      "contradict each other" for f, r in [("blocking.toml:77:1", "minor-loan"),
+                                           ("blocking.toml:85:1", "guardian-missing"),
+                                           ("derived.toml:4:1", "minor"),
+                                           ("signing.toml:149:1", "minor-documents"),
+                                           ("signing.toml:160:1", "minor-copies"),
+                                           ("signing.toml:168:1", "guardian-identity")]]),
     ([("blocking.toml", 'when = \'app.loan and app.mortgage_bank not in setting.partner_banks\'',
        'when = \'app.loan and app.mortgage_bank != "other" and app.mortgage_bank not in ["other", "abc"]\'')],
      None,
-     ["blocking.toml:164:1: warning[DR311] rule 'bank-not-partner' excludes a value twice: "
+     ["blocking.toml:165:1: warning[DR311] rule 'bank-not-partner' excludes a value twice: "
       "app.mortgage_bank != 'other'"]),
     ([], '[documents.power_of_attorney]\nzh = "授权委托书"\nen = "Power of attorney"\n',
      ["more.toml:1:1: warning[DR313] no rule can require document 'power_of_attorney'\n  help: remove it "
@@ -71,15 +71,15 @@ MORE = "more.toml"
      ["more.toml:1:1: warning[DR403] issue 'LATE' has no zh label",
       "more.toml:1:1: warning[DR314] no rule raises issue LATE"]),
     ([("blocking.toml", 'sources = ["N2"]\n', "")], None,
-     ["blocking.toml:172:1: warning[DR401] rule 'loan-insurance' cites no source section\n  help: add sources "
+     ["blocking.toml:173:1: warning[DR401] rule 'loan-insurance' cites no source section\n  help: add sources "
       '= ["L2.1a"] with the section ids of the policy text']),
     ([("settings.toml", "values = [{ from = 2000-01-01, value = 18 }]",
        "values = [{ from = 2000-01-01, until = 2010-01-01, value = 18 }, { from = 2011-01-01, value = 18 }]")],
      None,
-     ["settings.toml:19:1: warning[DR402] setting 'adult_age' has no value from 2010-01-01 to 2011-01-01\n"
+     ["settings.toml:20:1: warning[DR402] setting 'adult_age' has no value from 2010-01-01 to 2011-01-01\n"
       "  help: checks signed in the gap cannot run"]),
     ([("signing.toml", "id = \"signing-widowed\"\n", "id = \"signing-widowed\"\nuntil = 2026-01-01\n")], None,
-     ["signing.toml:137:1: warning[DR405] rule 'signing-widowed' expired on 2026-01-01\n  help: remove it, or "
+     ["signing.toml:138:1: warning[DR405] rule 'signing-widowed' expired on 2026-01-01\n  help: remove it, or "
       "keep it for re-checking old cases"]),
 ])
 def test_one_edit_one_finding(pack_copy: Path, edits: list[tuple[str, str, str]], extra: str | None,

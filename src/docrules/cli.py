@@ -12,8 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import BaseModel
+
 from . import _render
-from ._cases import run_cases, update
+from ._cases import CaseFile, run_cases, update
 from ._coverage import measure
 from ._diff import diff_packs
 from ._diff import markdown as diff_markdown
@@ -21,8 +23,13 @@ from ._explain import explain
 from ._facts_input import read_facts
 from .checker import default_pack_path, lint, load_pack
 from .diagnostics import DocrulesError, Severity
+from .facts import Facts
+from .pack import PackFile
+from .results import Result
 
 EXIT_BAD_INPUT = 2
+# What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
+SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "facts": Facts, "result": Result}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--lang", choices=("zh", "en"), default="zh")
     why.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
+    schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
+    schema.add_argument("what", choices=sorted(SCHEMAS))
+
     lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
@@ -82,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "test": _test}[args.command]
+    command = {"check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "schema": _schema,
+               "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
@@ -102,6 +113,11 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
     stdout.write(text)
     return _render.STATUS_EXIT[found.status]
+
+
+def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    stdout.write(json.dumps(SCHEMAS[args.what].model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
+    return 0
 
 
 def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
