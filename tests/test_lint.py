@@ -108,3 +108,38 @@ def test_an_edit_that_contradicts_blocks_loading(pack_copy: Path) -> None:
           "when = 'app.special_clauses and not app.special_clauses'")
     with pytest.raises(docrules.PackError, match="DR310"):
         docrules.load_pack(pack_copy)
+
+
+def test_no_pack_table(pack_copy: Path) -> None:
+    (pack_copy / "pack.toml").unlink()
+    assert _lint(pack_copy) == [f"{pack_copy}: error[DR103] the pack has no [pack] table\n  help: add pack.toml "
+                                'with [pack] name = "...", version = "..."'.replace(f"{pack_copy}/", "")]
+
+
+WIDE = " and ".join(f"(party.tax_months > {n} or app.price > {n})" for n in range(5))
+LONG = f"party.tax_months in [{', '.join(map(str, range(250)))}]"
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    (WIDE, "more.toml:1:1: error[DR305] rule 'wide': its condition needs more than 16 engine rules\n  help: an "
+           "'or' between tests on different parties multiplies; split the rule in two"),
+    (LONG, "more.toml:1:1: error[DR306] rule 'wide': a condition lists more than 200 alternatives, more than "
+           "the engine takes"),
+])
+def test_conditions_the_engine_cannot_take_are_refused_at_load(pack_copy: Path, when: str, expected: str) -> None:
+    (pack_copy / MORE).write_text(f'[[rules]]\nid = "wide"\ntitle = "t"\nsources = ["B2"]\nfor = "party"\n'
+                                  f"when = '{when}'\nissue = \"LOAN_INSURANCE\"\n", encoding="utf-8")
+    assert _lint(pack_copy) == [expected]
+    with pytest.raises(docrules.PackError):
+        docrules.load_pack(pack_copy)
+
+
+def test_a_check_on_a_date_no_setting_covers_is_an_error(pack_copy: Path) -> None:
+    _edit(pack_copy, "settings.toml", "values = [{ from = 2000-01-01, value = 0.01 }]",
+          "values = [{ from = 2027-01-01, value = 0.01 }]")
+    pack = docrules.load_pack(pack_copy)
+    with pytest.raises(docrules.PackError, match=r"DR304\] no value of setting 'maintenance_fund_rate' is in "
+                                                 r"force on 2026-12-01"):
+        pack.check({"application": {"signing_date": "2026-12-01"}, "parties": [{"id": "b", "role": "buyer"}]})
+    assert pack.check({"application": {"signing_date": "2027-01-01"},
+                       "parties": [{"id": "b", "role": "buyer"}]}).as_of == date(2027, 1, 1)

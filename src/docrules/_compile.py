@@ -319,25 +319,29 @@ def _plain(value: Literal_ | tuple[Literal_, ...] | Ref) -> Any:
     return value
 
 
-def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
-    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6)."""
+def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[Diagnostic]:
+    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6).
+    `owners` names the pack rule behind each engine rule, to say where the problem is."""
     values: dict[str, set[str]] = {}
     problems: list[Diagnostic] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, owner: str | None) -> None:
         if isinstance(node, dict):
             for key, sub in node.items():
                 if key == "$or" and len(sub) > MAX_OR:
-                    problems.append(Diagnostic(code="DR306", message=f"a condition lists more than {MAX_OR} "
-                                               "alternatives, more than the engine takes"))
+                    problem = Diagnostic(code="DR306", rule=owner, message=f"rule '{owner}': a condition lists "
+                                         f"more than {MAX_OR} alternatives, more than the engine takes")
+                    if problem not in problems:
+                        problems.append(problem)
                 if not key.startswith("$") and not isinstance(sub, dict | list):
                     values.setdefault(key, set()).add(json.dumps(sub))
-                walk(sub)
+                walk(sub, owner)
         elif isinstance(node, list):
             for sub in node:
-                walk(sub)
+                walk(sub, owner)
 
-    walk(definition)
+    for name, body in definition.items():
+        walk(body, owners[name])
     for prop, seen in values.items():
         if len(seen) > MAX_VALUES_PER_PROPERTY:
             problems.append(Diagnostic(code="DR306", message=f"fact '{prop}' is compared with more than "
@@ -382,7 +386,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     for n, (key, body) in enumerate(conditions.items()):
         definition[f"r{n}"] = body
         meanings[f"r{n}"] = tuple(by_condition[key])
-    problems = _limits(definition)
+    problems = _limits(definition, {name: pack.rules[m[0].rule].id if m else None for name, m in meanings.items()})
     if problems:
         raise PackError(problems)
     return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,

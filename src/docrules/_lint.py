@@ -17,7 +17,7 @@ from typing import Any
 
 from ._catalog import FACTS
 from ._check import ALIAS_SCOPE
-from ._compile import Compiler, active, alternatives, policy_boundaries, simplify, split_in
+from ._compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
 from ._expr import And, Cmp, Expr, Known, Or, parse
 from ._toml_source import source_map
 from .diagnostics import Diagnostic, PackError, Severity
@@ -117,7 +117,11 @@ def _narrow(d: _Domain, test: Cmp) -> None:
 
 def _never_holds(compiler: Compiler, rule: RuleDef) -> bool:
     cond = simplify(split_in(compiler.expand(parse(rule.when), {})))
-    return all(not _satisfiable([t for tests in alt.values() for t in tests]) for alt in alternatives(cond, rule))
+    try:
+        found = alternatives(cond, rule)
+    except PackError:  # too wide for the engine: reported as DR305 by compiling
+        return False
+    return all(not _satisfiable([t for tests in alt.values() for t in tests]) for alt in found)
 
 
 def _excluded_twice(rule: RuleDef) -> list[str]:
@@ -139,7 +143,7 @@ def _locate(pack: RulePack, kind: str, key: str, severity: Severity, code: str, 
 
 
 def logic_problems(pack: RulePack) -> list[Diagnostic]:
-    """DR310 and DR311, over every policy period of the pack."""
+    """DR310 and DR311; and the pack compiles for every policy period (else DR305/DR306, located)."""
     out: list[Diagnostic] = []
     compilers = []
     for day in policy_boundaries(pack):
@@ -147,6 +151,13 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
             compilers.append(Compiler(pack, day))
         except PackError:  # a gap in a setting (DR402): no check can run then, so nothing to lint
             continue
+        try:
+            compile_pack(pack, day)
+        except PackError as exc:
+            for d in exc.diagnostics:
+                found = _locate(pack, "rule", d.rule, d.severity, d.code, d.message, d.hint) if d.rule else d
+                if found not in out:
+                    out.append(found)
     for rule in pack.rules:
         if not rule.enabled:
             continue

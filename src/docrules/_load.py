@@ -63,10 +63,7 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
         return None, merge_errors
     found = merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
     if not any(d.severity is Severity.error for d in found):
-        try:
-            found += logic_problems(pack)
-        except PackError as exc:  # a condition the engine cannot take (DR305)
-            found += exc.diagnostics
+        found += logic_problems(pack)
     return pack, found
 
 
