@@ -55,7 +55,7 @@ MORE = "more.toml"
      [f"{f}: error[DR310] rule '{r}': its condition can never hold\n  help: two of its tests on one fact "
       "contradict each other" for f, r in [("blocking.toml:77:1", "minor-loan"),
                                            ("blocking.toml:85:1", "guardian-missing"),
-                                           ("derived.toml:4:1", "minor"),
+                                           ("derived.toml:6:1", "minor"),
                                            ("signing.toml:149:1", "minor-documents"),
                                            ("signing.toml:160:1", "minor-copies"),
                                            ("signing.toml:168:1", "guardian-identity")]]),
