@@ -31,7 +31,7 @@ def test_exit_codes_follow_status(case: str, code: int) -> None:
 
 def test_json_is_the_result_contract() -> None:
     _, out, _ = _run("check", str(FIXTURES / "minor-with-guardian.toml"), "--format", "json")
-    expected = (FIXTURES / "minor-with-guardian.result.json").read_text(encoding="utf-8")
+    expected = (FIXTURES / "expected" / "minor-with-guardian.result.json").read_text(encoding="utf-8")
     assert json.loads(out) == json.loads(expected)
 
 

@@ -12,7 +12,7 @@ def test_a_line_names_its_rules_tests_values_and_settings() -> None:
     found = docrules.explain(docrules.read_facts(FIXTURES / "minor-loan-no-guardian.toml"),
                              document="birth_certificate")
     (item,) = found.items
-    assert (item.stage.value, item.party, item.copies) == ("signing", "minor", 3)
+    assert (item.item.stage.value, item.item.party, item.item.copies) == ("signing", "minor", 3)
     assert [(r.rule, r.outcome) for r in item.because] == [("minor-documents", "holds"), ("minor-copies", "holds")]
     assert [(t.test, t.held, t.values) for t in item.because[0].tests] == [
         ("role is buyer", True, {"role": "buyer"}), ("age is under 18", True, {"age": 17})]
@@ -22,7 +22,7 @@ def test_a_line_names_its_rules_tests_values_and_settings() -> None:
 
 def test_an_issue_names_the_rule_that_raised_it() -> None:
     found = docrules.explain(docrules.read_facts(FIXTURES / "nonlocal-divorced-short.toml"), party="b")
-    reasons = {i.code: i.because for i in found.issues}
+    reasons = {i.issue.code: i.because for i in found.issues}
     (reason,) = reasons["NONLOCAL_TAX_SHORT"]
     assert reason.sources == ["L1.2", "L2.1a"]
     assert (reason.tests[-1].test, reason.tests[-1].values) == ("tax_months is under 12", {"tax_months": 6})

@@ -15,7 +15,7 @@ from ._expr import Expr, Ref, describe, parse, refs
 from .checker import Pack, Traced, default_pack
 from .facts import Facts
 from .pack import RuleDef, Whose
-from .results import IssueSeverity, PackInfo, Stage, Status, Text
+from .results import Issue, Item, PackInfo, Status
 
 Outcome = Literal["holds", "fails", "undecided", "not in force"]
 _ALIAS = {"app": "a", "party": "p", "buyer": "b"}
@@ -42,20 +42,12 @@ class RuleReason(_Out):
 
 
 class ItemReason(_Out):
-    stage: Stage
-    party: str | None
-    document: str
-    label: Text
-    originals: int
-    copies: int
+    item: Item
     because: list[RuleReason]
 
 
 class IssueReason(_Out):
-    code: str
-    severity: IssueSeverity
-    party: str | None
-    message: Text
+    issue: Issue
     because: list[RuleReason]
 
 
@@ -168,10 +160,8 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
                 wholes.append(rule.min_copies.whose)
             because += [x.reason(index, s) for r, s in fires if r == index
                         and any(x.party_id(x.targets(rule, s, w)) == item.party for w in wholes)]
-        items.append(ItemReason(stage=item.stage, party=item.party, document=item.document, label=item.label,
-                                originals=item.originals, copies=item.copies, because=because))
-    issues = [IssueReason(code=i.code, severity=i.severity, party=i.party, message=i.message,
-                          because=[x.reason(x.index[r], s) for r in i.rules for ri, s in fires
+        items.append(ItemReason(item=item, because=because))
+    issues = [IssueReason(issue=i, because=[x.reason(x.index[r], s) for r in i.rules for ri, s in fires
                                    if ri == x.index[r] and x.party_id(s) == i.party])
               for i in result.issues if not document and (not party or i.party == party)]
     missing = None

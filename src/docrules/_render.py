@@ -4,6 +4,7 @@ terminal. Everything printed from rule files is plain text (no markup is interpr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
 from typing import Literal
 
 from ._explain import Explanation, RuleReason
@@ -64,18 +65,12 @@ def _counts(item: Item, lang: Lang) -> str:
     return ", ".join(parts)
 
 
-def _groups(result: Result) -> Iterator[tuple[Stage, str | None, list[Item]]]:
-    current: tuple[Stage, str | None] | None = None
-    bucket: list[Item] = []
-    for item in result.items:
-        key = (item.stage, item.party)
-        if key != current and bucket:
-            yield (*current, bucket)  # type: ignore[misc]
-            bucket = []
-        current = key
-        bucket.append(item)
-    if bucket and current is not None:
-        yield (*current, bucket)
+def _groups(result: Result) -> Iterator[tuple[Stage | None, str | None, list[Item]]]:
+    """The items by (stage, party), in result order; the stage only where a new one begins."""
+    stage: Stage | None = None
+    for (item_stage, party), items in groupby(result.items, key=lambda i: (i.stage, i.party)):
+        yield (item_stage if item_stage is not stage else None), party, list(items)
+        stage = item_stage
 
 
 def _amount(value: int) -> str:
@@ -94,10 +89,8 @@ def table(result: Result, lang: Lang = "zh") -> str:
     if result.questions:
         out += ["", f"{word('questions', lang)}:"]
         out += [f"  ? [{_who(q.party, lang)}] {q.fact}" for q in result.questions]
-    stage: Stage | None = None
-    for item_stage, party, items in _groups(result):
-        if item_stage is not stage:
-            stage = item_stage
+    for stage, party, items in _groups(result):
+        if stage is not None:
             out += ["", f"== {word(stage.value, lang)} =="]
         out.append(f"  {_who(party, lang)}:")
         for item in items:
@@ -129,10 +122,8 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
     if result.questions:
         out += ["", f"**{word('questions', lang)}**", ""]
         out += [f"- [{_cell(_who(q.party, lang))}] `{q.fact}`" for q in result.questions]
-    stage: Stage | None = None
-    for item_stage, party, items in _groups(result):
-        if item_stage is not stage:
-            stage = item_stage
+    for stage, party, items in _groups(result):
+        if stage is not None:
             out += ["", f"### {word(stage.value, lang)}"]
         out += ["", f"**{_cell(_who(party, lang))}**", "",
                 f"| {word('document', lang)} | {word('originals', lang)} | {word('copies', lang)} "
@@ -170,14 +161,16 @@ def _reason_lines(reason: RuleReason) -> list[str]:
 def explanation(expl: Explanation, lang: Lang = "zh") -> str:
     """Why each line and issue is there, for a clerk: each rule with its tests, ✓ held, ✗ did not, ? unknown."""
     out: list[str] = []
-    for issue in expl.issues:
+    for found in expl.issues:
+        issue = found.issue
         out.append(f"{_MARK[issue.severity]} {issue.code} [{_who(issue.party, lang)}] {_t(issue.message, lang)}")
-        for reason in issue.because:
+        for reason in found.because:
             out += _reason_lines(reason)
-    for item in expl.items:
+    for line in expl.items:
+        item = line.item
         out.append(f"[{word(item.stage.value, lang)}] {_who(item.party, lang)}: {_t(item.label, lang)} "
                    f"({word('originals', lang)} {item.originals}, {word('copies', lang)} {item.copies})")
-        for reason in item.because:
+        for reason in line.because:
             out += _reason_lines(reason)
     if expl.why_not is not None:
         why = expl.why_not
