@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +21,22 @@ from docrules._catalog import age_on
 ])
 def test_age_on_the_signing_day(birth: date, day: date, age: int) -> None:
     assert age_on(birth, day) == age
+    # counted from the birthday itself, the birthday is the only day that differs
+    birthday = (birth.month, birth.day) == (day.month, day.day) or (
+        (birth.month, birth.day) == (2, 29) and (day.month, day.day) == (3, 1) and day.year % 4 != 0)
+    assert age_on(birth, day, from_birthday=True) == age + (birthday and day > birth)
 
 
-def _minor_codes(birth: str, signing: str) -> set[str]:
-    result = docrules.check({"application": {"signing_date": signing, "payment": "mortgage"},
+def test_the_pack_chooses_how_years_are_counted(pack_copy: Path) -> None:
+    derived = pack_copy / "derived.toml"
+    derived.write_text(derived.read_text(encoding="utf-8").replace(
+        "when = 'party.age < setting.adult_age'", "when = 'party.age_from_birthday < setting.adult_age'"),
+        encoding="utf-8")
+    assert _minor_codes("2008-12-01", "2026-12-01", docrules.load_pack(pack_copy)) == set()
+
+
+def _minor_codes(birth: str, signing: str, pack: docrules.Pack | None = None) -> set[str]:
+    result = docrules.check(pack=pack, facts={"application": {"signing_date": signing, "payment": "mortgage"},
                              "parties": [{"id": "b", "role": "buyer", "birth_date": birth}]})
     return {i.code for i in result.issues} & {"MINOR_MUST_PAY_IN_FULL", "GUARDIAN_MISSING"}
 

@@ -31,7 +31,7 @@ def test_exit_codes_follow_status(case: str, code: int) -> None:
 
 def test_json_is_the_result_contract() -> None:
     _, out, _ = _run("check", str(FIXTURES / "minor-with-guardian.toml"), "--format", "json")
-    expected = (FIXTURES / "minor-with-guardian.result.json").read_text(encoding="utf-8")
+    expected = (FIXTURES / "expected" / "minor-with-guardian.result.json").read_text(encoding="utf-8")
     assert json.loads(out) == json.loads(expected)
 
 
@@ -81,7 +81,7 @@ def test_stdin_and_the_installed_command() -> None:
 def test_docrules_test_runs_the_pack_cases_with_coverage() -> None:
     code, out, _ = _run("test", "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (145/145)", "14 passed, 0 failed"]
+    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (145/145)", "15 passed, 0 failed"]
 
 
 def test_docrules_test_fails_on_a_wrong_expectation_and_low_coverage(tmp_path: Path) -> None:

@@ -25,10 +25,10 @@ values = [{ from = 2000-01-01, until = 2027-03-01, value = false }, { from = 202
 """
 
 
-def test_from_a_date_tax_or_social_security_suffices(pack_copy: Path) -> None:
-    """(a) From 2027-03-01 a non-local buyer qualifies with 12 months of tax *or* social security."""
+def tax_or_social_security(pack_copy: Path, switch: str = TAX_OR_SOCIAL_SECURITY) -> None:
+    """The edit a compliance officer makes: a dated switch, and one more test in each of two rules."""
     (pack_copy / "settings.toml").write_text(
-        (pack_copy / "settings.toml").read_text(encoding="utf-8") + TAX_OR_SOCIAL_SECURITY, encoding="utf-8")
+        (pack_copy / "settings.toml").read_text(encoding="utf-8") + switch, encoding="utf-8")
     blocking = pack_copy / "blocking.toml"
     text = blocking.read_text(encoding="utf-8")
     for fact, other in (("social_security_months", "tax_months"), ("tax_months", "social_security_months")):
@@ -40,6 +40,11 @@ def test_from_a_date_tax_or_social_security_suffices(pack_copy: Path) -> None:
         text = text.replace(old, f"{old}and (not setting.nonlocal_either_record_suffices "
                                  f"or party.{other} < setting.{other_setting})\n")
     blocking.write_text(text, encoding="utf-8")
+
+
+def test_from_a_date_tax_or_social_security_suffices(pack_copy: Path) -> None:
+    """(a) From 2027-03-01 a non-local buyer qualifies with 12 months of tax *or* social security."""
+    tax_or_social_security(pack_copy)
     pack = docrules.load_pack(pack_copy)
 
     short_tax = {"social_security_months": 24, "tax_months": 3}

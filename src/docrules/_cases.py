@@ -3,8 +3,8 @@
 A case is either
   - a TOML file with `[facts]` and an `[expect]` table that compliance staff write (partial: only what
     is listed is checked), e.g. `rules/foshan/tests/minor-buyer.toml`; or
-  - a facts file (JSON or TOML) beside a golden `NAME.result.json` holding the whole expected result
-    (the project's own `fixtures/`).
+  - a facts file (JSON or TOML) with a golden `expected/NAME.result.json` beside it holding the whole
+    expected result (the project's own `fixtures/`).
 `--update` rewrites the expectation from the current result (tomli-w for TOML), for a person to review.
 """
 
@@ -93,7 +93,8 @@ class Outcome:
 
 
 def golden_path(facts_file: Path) -> Path:
-    return facts_file.with_name(facts_file.stem + ".result.json")
+    # in a folder of their own, so that every file directly in fixtures/ is an application to check
+    return facts_file.parent / "expected" / f"{facts_file.stem}.result.json"
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -102,7 +103,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         candidates = sorted(path.iterdir()) if path.is_dir() else [path]
         for p in candidates:
-            if p.name.endswith(".result.json") or p.suffix not in (".toml", ".json"):
+            if p.suffix not in (".toml", ".json"):
                 continue
             found.append(p)
     return found

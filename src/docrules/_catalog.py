@@ -61,10 +61,12 @@ def _from_model(scope: Scope, model: type[BaseModel], skip: tuple[str, ...]) -> 
 
 
 def _computed() -> list[FactSpec]:
-    age = FactSpec("party", "age", "int", asks=(("party", "birth_date"), ("application", "signing_date")))
+    asks: tuple[tuple[Scope, str], ...] = (("party", "birth_date"), ("application", "signing_date"))
+    # Two ways of counting years, so that the pack, not the code, says which one the policy means.
+    ages = [FactSpec("party", "age", "int", asks=asks), FactSpec("party", "age_from_birthday", "int", asks=asks)]
     links = [FactSpec("party", f"linked_{role.value}", "int", always_known=True)
              for role in Role if role is not Role.buyer]
-    return [age, *links]
+    return [*ages, *links]
 
 
 FACTS: dict[tuple[Scope, str], FactSpec] = {
@@ -74,15 +76,16 @@ FACTS: dict[tuple[Scope, str], FactSpec] = {
 }
 
 
-def age_on(birth: date, day: date) -> int:
+def age_on(birth: date, day: date, *, from_birthday: bool = False) -> int:
     """Full years (周岁) on `day`: a year counts from the day after the birthday, so a person who turns
-    18 on `day` is still 17 here (policy.md §2). A 29 February birthday falls on 1 March in other years."""
+    18 on `day` is still 17 here (policy.md §2). `from_birthday` counts it from the birthday itself.
+    A 29 February birthday falls on 1 March in other years."""
     years = day.year - birth.year
     try:
         anniversary = birth.replace(year=day.year)
     except ValueError:
         anniversary = date(day.year, 3, 1)
-    if day <= anniversary:
+    if day < anniversary or (day == anniversary and not from_birthday):
         years -= 1
     return max(years, 0)
 
@@ -111,9 +114,9 @@ def party_values(facts: Facts, day: date | None, used: frozenset[str]) -> list[d
     for p in facts.parties:
         values: dict[str, Any] = {}
         for name in sorted(used):
-            if name == "age":
+            if name in ("age", "age_from_birthday"):
                 if p.birth_date is not None and day is not None:
-                    values["age"] = age_on(p.birth_date, day)
+                    values[name] = age_on(p.birth_date, day, from_birthday=name == "age_from_birthday")
             elif name.startswith("linked_"):
                 values[name] = links[p.id].get(name.removeprefix("linked_"), 0)
             elif getattr(p, name) is not None:

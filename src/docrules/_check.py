@@ -13,7 +13,7 @@ from itertools import pairwise
 from ._catalog import FACTS, FactSpec, Scope
 from ._expr import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
 from ._toml_source import SourceMap
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .diagnostics import did_you_mean as _suggest
 from .pack import RuleDef, RulePack, SettingValue, Whose
 
@@ -39,7 +39,7 @@ class _Checker:
     def emit(self, code: str, message: str, rule: RuleDef | None = None,
              key: str | tuple[str | int, ...] | None = None, hint: str | None = None,
              ref: Ref | None = None, kind: str = "rule", name: str | None = None,
-             needle: str | None = None) -> None:
+             needle: str | None = None, severity: Severity = Severity.error) -> None:
         origin = self.pack.origin(kind, rule.id if rule else (name or ""))
         file = line = column = None
         if origin is not None:
@@ -57,7 +57,7 @@ class _Checker:
             if pos is not None:
                 line, column = pos.line, pos.column
         self.out.append(Diagnostic(code=code, message=message, file=file, line=line, column=column,
-                                   rule=rule.id if rule else None, hint=hint))
+                                   rule=rule.id if rule else None, hint=hint, severity=severity))
 
     def run(self) -> list[Diagnostic]:
         self.derived = derived_facts(self.pack)
@@ -66,7 +66,32 @@ class _Checker:
         for rule in self.pack.rules:
             self.check_rule(rule)
         self.check_cycles()
+        self.check_catalogs()
         return self.out
+
+    def check_catalogs(self) -> None:
+        """Governance: every label in both languages; nothing defined that no rule can use."""
+        labelled = (("document", self.pack.documents), ("issue", self.pack.issues), ("setting", self.pack.settings))
+        for kind, entries in labelled:
+            for key, entry in entries.items():
+                for lang in ("zh", "en"):
+                    if not getattr(entry, lang).strip():
+                        self.emit("DR403", f"{kind} '{key}' has no {lang} label", kind=kind, name=key,
+                                  severity=Severity.warning)
+        enabled = [r for r in self.pack.rules if r.enabled]
+        required = {d for r in enabled for req in r.require for d in req.documents}
+        for doc in self.pack.documents:
+            if doc not in required:
+                self.emit("DR313", f"no rule can require document '{doc}'", kind="document", name=doc,
+                          hint="remove it from the catalog, or add a rule that requires it",
+                          severity=Severity.warning)
+        raised = {r.issue for r in enabled}
+        if self.pack.meta.missing_documents is not None:  # the pack raises this one itself
+            raised.add(self.pack.meta.missing_documents.issue)
+        for code in self.pack.issues:
+            if code not in raised:
+                self.emit("DR314", f"no rule raises issue {code}", kind="issue", name=code,
+                          severity=Severity.warning)
 
     # settings ---------------------------------------------------------------------------------
     def check_settings(self) -> None:
@@ -81,6 +106,10 @@ class _Checker:
                     self.emit("DR303", f"setting '{name}': the value from {before.from_} overlaps the value "
                               f"from {after.from_}", kind="setting", name=name,
                               hint=f"end the first with until = {after.from_}")
+                elif before.until < after.from_:
+                    self.emit("DR402", f"setting '{name}' has no value from {before.until} to {after.from_}",
+                              kind="setting", name=name, hint="checks signed in the gap cannot run",
+                              severity=Severity.warning)
             kinds = {type(v.value).__name__ for v in setting.values}
             if len(kinds - {"int", "float"}) > 1 or ("str" in kinds and len(kinds) > 1):
                 self.emit("DR207", f"setting '{name}': its values are of different types ({', '.join(sorted(kinds))})",
@@ -108,7 +137,8 @@ class _Checker:
         scope: Scope = "application" if rule.for_ == "application" else "party"
         if not rule.sources:
             self.emit("DR401", f"rule '{rule.id}' cites no source section", rule, "sources",
-                      'add sources = ["L2.1a"] with the section ids of the policy text')
+                      'add sources = ["L2.1a"] with the section ids of the policy text',
+                      severity=Severity.warning)
         if rule.from_ and rule.until and rule.until <= rule.from_:
             self.emit("DR303", f"rule '{rule.id}' ends ({rule.until}) before it starts ({rule.from_})",
                       rule, "until")

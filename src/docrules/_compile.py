@@ -28,7 +28,7 @@ from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, 
 from .diagnostics import Diagnostic, PackError
 from .pack import RuleDef, RulePack, SettingValue
 
-Kind = Literal["fire", "ask"]
+Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
 MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
@@ -40,10 +40,20 @@ ENGINE_OP = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 @dataclass(frozen=True)
 class Activation:
-    """What an engine rule firing means: pack rule `rule` (index into pack.rules) fired or asks."""
+    """What an engine rule firing means: pack rule `rule` (index into pack.rules) holds (fire), could
+    hold but a fact is missing (ask), or — in a traced program — its `test`-th test holds (test)."""
 
     rule: int
     kind: Kind
+    test: int = -1
+
+
+@dataclass(frozen=True)
+class EngineRule:
+    kind: Kind
+    elements: list[dict[str, Any]]
+    self_join: bool  # a buyer is its own buyer: the same fact may fill both `p` and `b`
+    test: int = -1
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class Program:
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
+    tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
     settings: dict[str, SettingValue]
@@ -87,7 +98,7 @@ def policy_boundaries(pack: RulePack) -> list[date]:
     return sorted(dates)
 
 
-class _Compiler:
+class Compiler:
     def __init__(self, pack: RulePack, day: date) -> None:
         self.pack = pack
         self.day = day
@@ -129,23 +140,29 @@ class _Compiler:
         rules = self.derived[(ALIAS_SCOPE[ref.alias], ref.name)]
         # inside a party's derived fact, `party` is whoever it is asked of; the buyer stays the buyer
         alias_map = {"party": ref.alias, "buyer": "buyer", "app": "app"}
-        return _simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
+        return simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
 
     # one pack rule → engine rules ------------------------------------------------------------
-    def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]], bool]], list[Ref]]:
-        cond = _simplify(_split_in(self.expand(parse(rule.when), {})))
+    def condition(self, rule: RuleDef) -> Expr:
+        """The rule's condition as the engine tests it: derived facts and settings inlined."""
+        return simplify(split_in(self.expand(parse(rule.when), {})))
+
+    def rule(self, rule: RuleDef, *, trace: bool = False) -> tuple[list[EngineRule], list[Ref], tuple[Expr, ...]]:
+        cond = self.condition(rule)
         needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
-        out: list[tuple[Kind, list[dict[str, Any]], bool]] = []
-        for alt in _alternatives(cond, rule):
-            out.append(("fire", *self.elements(alt, rule)))
+        out = [EngineRule("fire", *self.elements(alt, rule)) for alt in alternatives(cond, rule)]
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
-            ask = _simplify(And((_relax(cond), missing)))
-            for alt in _alternatives(ask, rule):
-                out.append(("ask", *self.elements(alt, rule)))
-        for r in _all_refs(cond):
+            ask = simplify(And((_relax(cond), missing)))
+            out += [EngineRule("ask", *self.elements(alt, rule)) for alt in alternatives(ask, rule)]
+        tests: tuple[Expr, ...] = ()
+        if trace:  # each test on its own, so an explanation can say which held and which did not
+            tests = cond.items if isinstance(cond, And) else (cond,)
+            for n, test in enumerate(tests):
+                out += [EngineRule("test", *self.elements(alt, rule), test=n) for alt in alternatives(test, rule)]
+        for r in all_refs(cond):
             (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
-        return out, _unique(needed)
+        return out, _unique(needed), tests
 
     def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> tuple[list[dict[str, Any]], bool]:
         aliases = set(alt)
@@ -180,10 +197,10 @@ def _negate(expr: Expr) -> Expr:
     return Cmp(expr.ref, NEGATE[expr.op], expr.value)
 
 
-def _split_in(expr: Expr) -> Expr:
+def split_in(expr: Expr) -> Expr:
     """`x in [a, b]` → `x == a or x == b`; `x not in [a, b]` → `x != a and x != b`."""
     if isinstance(expr, And | Or):
-        return type(expr)(tuple(_split_in(e) for e in expr.items))
+        return type(expr)(tuple(split_in(e) for e in expr.items))
     if isinstance(expr, Cmp) and expr.op in ("in", "not in"):
         values = expr.value if isinstance(expr.value, tuple) else (expr.value,)
         if expr.op == "in":
@@ -192,11 +209,11 @@ def _split_in(expr: Expr) -> Expr:
     return expr
 
 
-def _simplify(expr: Expr) -> Expr:
+def simplify(expr: Expr) -> Expr:
     if isinstance(expr, And | Or):
         unit, zero = (True, False) if isinstance(expr, And) else (False, True)
         items: list[Expr] = []
-        for e in (_simplify(i) for i in expr.items):
+        for e in (simplify(i) for i in expr.items):
             if isinstance(e, Const):
                 if e.value == zero:
                     return Const(zero)
@@ -230,11 +247,11 @@ def _cmp_refs(expr: Expr) -> list[Ref]:
     return []
 
 
-def _all_refs(expr: Expr) -> list[Ref]:
+def all_refs(expr: Expr) -> list[Ref]:
     if isinstance(expr, Cmp | Known):
         return [expr.ref]
     if isinstance(expr, And | Or):
-        return [r for e in expr.items for r in _all_refs(e)]
+        return [r for e in expr.items for r in all_refs(e)]
     return []
 
 
@@ -246,10 +263,10 @@ def _unique(refs: list[Ref]) -> list[Ref]:
 
 
 def _aliases(expr: Expr) -> set[str]:
-    return {r.alias for r in _all_refs(expr)}
+    return {r.alias for r in all_refs(expr)}
 
 
-def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
+def alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     """Disjunctive form over facts: each alternative maps an alias to the tests on that one fact.
     An `or` within one fact stays an `$or` in the engine; only an `or` across facts splits the rule."""
     if isinstance(expr, Const):
@@ -258,10 +275,10 @@ def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     if len(aliases) <= 1:
         return [{next(iter(aliases)): [expr]}] if aliases else [{}]
     if isinstance(expr, Or):
-        alts = [a for e in expr.items for a in _alternatives(e, rule)]
+        alts = [a for e in expr.items for a in alternatives(e, rule)]
     elif isinstance(expr, And):
         alts = []
-        for combo in product(*(_alternatives(e, rule) for e in expr.items)):
+        for combo in product(*(alternatives(e, rule) for e in expr.items)):
             merged: dict[str, list[Expr]] = {}
             for part in combo:
                 for alias, tests in part.items():
@@ -302,25 +319,29 @@ def _plain(value: Literal_ | tuple[Literal_, ...] | Ref) -> Any:
     return value
 
 
-def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
-    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6)."""
+def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[Diagnostic]:
+    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6).
+    `owners` names the pack rule behind each engine rule, to say where the problem is."""
     values: dict[str, set[str]] = {}
     problems: list[Diagnostic] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, owner: str | None) -> None:
         if isinstance(node, dict):
             for key, sub in node.items():
                 if key == "$or" and len(sub) > MAX_OR:
-                    problems.append(Diagnostic(code="DR306", message=f"a condition lists more than {MAX_OR} "
-                                               "alternatives, more than the engine takes"))
+                    problem = Diagnostic(code="DR306", rule=owner, message=f"rule '{owner}': a condition lists "
+                                         f"more than {MAX_OR} alternatives, more than the engine takes")
+                    if problem not in problems:
+                        problems.append(problem)
                 if not key.startswith("$") and not isinstance(sub, dict | list):
                     values.setdefault(key, set()).add(json.dumps(sub))
-                walk(sub)
+                walk(sub, owner)
         elif isinstance(node, list):
             for sub in node:
-                walk(sub)
+                walk(sub, owner)
 
-    walk(definition)
+    for name, body in definition.items():
+        walk(body, owners[name])
     for prop, seen in values.items():
         if len(seen) > MAX_VALUES_PER_PROPERTY:
             problems.append(Diagnostic(code="DR306", message=f"fact '{prop}' is compared with more than "
@@ -331,11 +352,12 @@ def _limits(definition: dict[str, Any]) -> list[Diagnostic]:
 def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     """The engine program for checks whose policy date is `day`. A `trace` program also matches each
     derived fact on its own (for coverage and explanations); its results are the same."""
-    compiler = _Compiler(pack, day)
+    compiler = Compiler(pack, day)
     by_condition: dict[str, list[Activation]] = {}
     conditions: dict[str, dict[str, Any]] = {}
     asks: dict[int, tuple[tuple[str, str], ...]] = {}
     effects: dict[int, Effects] = {}
+    tests: dict[int, tuple[Expr, ...]] = {}
 
     def add(body: dict[str, Any], activation: Activation | None) -> None:
         key = json.dumps(body, sort_keys=True, ensure_ascii=False)
@@ -350,24 +372,24 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
     for index, rule in enumerate(pack.rules):
         if not active(rule, day) or (rule.derive is not None and not trace):
             continue
-        engine_rules, needed = compiler.rule(rule)
+        engine_rules, needed, tests[index] = compiler.rule(rule, trace=trace)
         if rule.derive is None:
             effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
-        for kind, elements, self_join in engine_rules:
-            body: dict[str, Any] = {"all": elements}
-            if self_join:
+        for engine_rule in engine_rules:
+            body: dict[str, Any] = {"all": engine_rule.elements}
+            if engine_rule.self_join:
                 body["dist"] = 0
-            add(body, Activation(index, kind))
+            add(body, Activation(index, engine_rule.kind, engine_rule.test))
     definition: dict[str, Any] = {}
     meanings: dict[str, tuple[Activation, ...]] = {}
     for n, (key, body) in enumerate(conditions.items()):
         definition[f"r{n}"] = body
         meanings[f"r{n}"] = tuple(by_condition[key])
-    problems = _limits(definition)
+    problems = _limits(definition, {name: pack.rules[m[0].rule].id if m else None for name, m in meanings.items()})
     if problems:
         raise PackError(problems)
-    return Program(definition=definition, meanings=meanings, asks=asks,
+    return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    settings=compiler.settings, day=day, effects=effects)
 

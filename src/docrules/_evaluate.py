@@ -139,6 +139,7 @@ class Trace:
 
     fires: dict[tuple[int, int], dict[str, Any]]
     asks: dict[tuple[int, int], dict[str, Any]]
+    tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
 
     @property
     def undecided(self) -> dict[tuple[int, int], dict[str, Any]]:
@@ -148,12 +149,16 @@ class Trace:
 def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None) -> Trace:
     fires: dict[tuple[int, int], dict[str, Any]] = {}
     asks: dict[tuple[int, int], dict[str, Any]] = {}
+    tests: set[tuple[int, int, int]] = set()
     for name, frame in ruleset.run(engine_facts(program, facts, age_day)):
         subject = int(frame["p"]["id"][1:]) if "p" in frame else -1
         for activation in program.meanings[name]:
-            target = fires if activation.kind == "fire" else asks
-            target.setdefault((activation.rule, subject), frame)
-    return Trace(fires, asks)
+            if activation.kind == "test":
+                tests.add((activation.rule, subject, activation.test))
+            else:
+                target = fires if activation.kind == "fire" else asks
+                target.setdefault((activation.rule, subject), frame)
+    return Trace(fires, asks, tests)
 
 
 def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,

@@ -203,3 +203,41 @@ def refs(expr: Expr) -> list[Ref]:
     if isinstance(expr, And | Or):
         return [r for item in expr.items for r in refs(item)]
     return []
+
+
+_WORDS = {"==": "is", "!=": "is not", "<": "is under", "<=": "is at most", ">": "is over", ">=": "is at least"}
+_WHOSE = {"party": "", "buyer": "the buyer's ", "app": "", "setting": "setting "}
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def describe(expr: Expr) -> str:
+    """A test in words a clerk reads: `hukou is nonlocal`, `the buyer's identity is one of taiwan, foreign`."""
+    if isinstance(expr, Cmp):
+        who = f"{_WHOSE[expr.ref.alias]}{expr.ref.name}"
+        if isinstance(expr.value, tuple):
+            return f"{who} is {'one' if expr.op == 'in' else 'none'} of {', '.join(map(_value, expr.value))}"
+        return f"{who} {_WORDS[expr.op]} {_value(expr.value)}"
+    if isinstance(expr, Known):
+        return f"{_WHOSE[expr.ref.alias]}{expr.ref.name} is {'given' if expr.present else 'not given'}"
+    if isinstance(expr, Truth):
+        return f"{_WHOSE[expr.ref.alias]}{expr.ref.name}"
+    if isinstance(expr, Const):
+        return "always" if expr.value else "never"
+    if isinstance(expr, Not):
+        return f"not ({describe(expr.item)})"
+    same = {(c.ref.alias, c.ref.name) for c in expr.items if isinstance(c, Cmp)}
+    if len(same) == 1 and all(isinstance(c, Cmp) for c in expr.items):
+        ops = {c.op for c in expr.items if isinstance(c, Cmp)}
+        values = tuple(c.value for c in expr.items if isinstance(c, Cmp) and not isinstance(c.value, tuple | Ref))
+        if isinstance(expr, Or) and ops == {"=="}:
+            return describe(Cmp(next(c.ref for c in expr.items if isinstance(c, Cmp)), "in", values))
+        if isinstance(expr, And) and ops == {"!="}:
+            return describe(Cmp(next(c.ref for c in expr.items if isinstance(c, Cmp)), "not in", values))
+    joined = " and " if isinstance(expr, And) else " or "
+    parts = [describe(e) for e in expr.items]
+    return joined.join(f"({p})" if " and " in p or " or " in p else p for p in parts)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ._check import check_pack
+from ._lint import logic_problems
 from ._toml_source import SourceMap, source_map
 from .diagnostics import Diagnostic, PackError, Severity
 from .pack import Origin, PackFile, PackMeta, RulePack
@@ -60,7 +61,10 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
     pack, merge_errors = _merge(files, f"sha256:{digest.hexdigest()[:16]}", str(root))
     if pack is None:
         return None, merge_errors
-    return pack, merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
+    found = merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
+    if not any(d.severity is Severity.error for d in found):
+        found += logic_problems(pack)
+    return pack, found
 
 
 def _toml_error(file: str, message: str) -> Diagnostic:

@@ -4,8 +4,10 @@ terminal. Everything printed from rule files is plain text (no markup is interpr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
 from typing import Literal
 
+from ._explain import Explanation, RuleReason
 from .results import Issue, IssueSeverity, Item, Result, Stage, Status, Text
 
 Lang = Literal["zh", "en"]
@@ -75,18 +77,12 @@ def issue_documents(result: Result, issue: Issue, lang: Lang) -> list[str]:
             for d in issue.documents or ()]
 
 
-def _groups(result: Result) -> Iterator[tuple[Stage, str | None, list[Item]]]:
-    current: tuple[Stage, str | None] | None = None
-    bucket: list[Item] = []
-    for item in result.items:
-        key = (item.stage, item.party)
-        if key != current and bucket:
-            yield (*current, bucket)  # type: ignore[misc]
-            bucket = []
-        current = key
-        bucket.append(item)
-    if bucket and current is not None:
-        yield (*current, bucket)
+def _groups(result: Result) -> Iterator[tuple[Stage | None, str | None, list[Item]]]:
+    """The items by (stage, party), in result order; the stage only where a new one begins."""
+    stage: Stage | None = None
+    for (item_stage, party), items in groupby(result.items, key=lambda i: (i.stage, i.party)):
+        yield (item_stage if item_stage is not stage else None), party, list(items)
+        stage = item_stage
 
 
 def _amount(value: int) -> str:
@@ -106,10 +102,8 @@ def table(result: Result, lang: Lang = "zh") -> str:
     if result.questions:
         out += ["", f"{word('questions', lang)}:"]
         out += [f"  ? [{_who(q.party, lang)}] {q.fact}" for q in result.questions]
-    stage: Stage | None = None
-    for item_stage, party, items in _groups(result):
-        if item_stage is not stage:
-            stage = item_stage
+    for stage, party, items in _groups(result):
+        if stage is not None:
             out += ["", f"== {word(stage.value, lang)} =="]
         out.append(f"  {_who(party, lang)}:")
         for item in items:
@@ -143,10 +137,8 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
     if result.questions:
         out += ["", f"**{word('questions', lang)}**", ""]
         out += [f"- [{_cell(_who(q.party, lang))}] `{q.fact}`" for q in result.questions]
-    stage: Stage | None = None
-    for item_stage, party, items in _groups(result):
-        if item_stage is not stage:
-            stage = item_stage
+    for stage, party, items in _groups(result):
+        if stage is not None:
             out += ["", f"### {word(stage.value, lang)}"]
         out += ["", f"**{_cell(_who(party, lang))}**", "",
                 f"| {word('document', lang)} | {word('originals', lang)} | {word('copies', lang)} "
@@ -163,3 +155,42 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
 
 
 STATUS_EXIT = {Status.ready: 0, Status.blocked: 1, Status.needs_escalation: 1, Status.incomplete: 3}
+
+
+_HELD = {True: "✓", False: "✗", None: "?"}
+_OUTCOME = {"holds": "holds", "fails": "does not hold", "undecided": "cannot be decided yet",
+            "not in force": "is not in force on this date"}
+
+
+def _reason_lines(reason: RuleReason) -> list[str]:
+    who = f" for {reason.party}" if reason.party else ""
+    out = [f"    rule '{reason.rule}'{who} ({', '.join(reason.sources)}): {_OUTCOME[reason.outcome]} — {reason.title}"]
+    for test in reason.tests:
+        seen = ", ".join(f"{k}: {'unknown' if v is None else v}" for k, v in test.values.items())
+        out.append(f"      {_HELD[test.held]} {test.test}" + (f"   [{seen}]" if seen else ""))
+    if reason.settings:
+        out.append("      settings: " + ", ".join(f"{k} = {v}" for k, v in reason.settings.items()))
+    return out
+
+
+def explanation(expl: Explanation, lang: Lang = "zh") -> str:
+    """Why each line and issue is there, for a clerk: each rule with its tests, ✓ held, ✗ did not, ? unknown."""
+    out: list[str] = []
+    for found in expl.issues:
+        issue = found.issue
+        out.append(f"{_MARK[issue.severity]} {issue.code} [{_who(issue.party, lang)}] {_t(issue.message, lang)}")
+        for reason in found.because:
+            out += _reason_lines(reason)
+    for line in expl.items:
+        item = line.item
+        out.append(f"[{word(item.stage.value, lang)}] {_who(item.party, lang)}: {_t(item.label, lang)} "
+                   f"({word('originals', lang)} {item.originals}, {word('copies', lang)} {item.copies})")
+        for reason in line.because:
+            out += _reason_lines(reason)
+    if expl.why_not is not None:
+        why = expl.why_not
+        state = "is on the list" if why.on_the_list else "is not on the list"
+        out.append(f"Why not {why.document}? It {state}." + ("" if why.rules else " No rule asks for it."))
+        for reason in why.rules:
+            out += _reason_lines(reason)
+    return "\n".join(out) + "\n"

@@ -14,8 +14,9 @@ from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
 from ._evaluate import Trace, build, evaluate, match
 from ._facts_input import parse_facts, unknown_documents
-from ._load import load_rule_pack
-from .diagnostics import FactsError
+from ._lint import expired
+from ._load import load_rule_pack, read_rule_pack
+from .diagnostics import Diagnostic, FactsError, Severity
 from .facts import Facts
 from .pack import RulePack
 from .results import Result
@@ -113,6 +114,14 @@ class Pack:
             self._programs.clear()
 
 
+def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:
+    """Every problem of a pack folder (errors and warnings), as `docrules lint` prints them."""
+    pack, diagnostics = read_rule_pack(default_pack_path() if path is None else path)
+    if pack is None or any(d.severity is Severity.error for d in diagnostics):
+        return diagnostics
+    return diagnostics + expired(pack, today or date.today())
+
+
 def load_pack(path: str | Path | None = None) -> Pack:
     """Load and validate a pack folder (default: the Foshan pack). Raises `PackError` listing every
     problem; a pack with errors is never returned."""
@@ -120,11 +129,12 @@ def load_pack(path: str | Path | None = None) -> Pack:
 
 
 @cache
-def _default() -> Pack:
+def default_pack() -> Pack:
+    """The Foshan pack, loaded once per process."""
     return load_pack()
 
 
 def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,
           today: date | None = None) -> Result:
     """Check one application against `pack` (default: the Foshan pack, loaded once)."""
-    return (pack or _default()).check(facts, as_of=as_of, today=today)
+    return (pack or default_pack()).check(facts, as_of=as_of, today=today)

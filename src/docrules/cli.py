@@ -6,19 +6,30 @@ Exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import BaseModel
+
 from . import _render
-from ._cases import run_cases, update
+from ._cases import CaseFile, run_cases, update
 from ._coverage import measure
+from ._diff import diff_packs
+from ._diff import markdown as diff_markdown
+from ._explain import explain
 from ._facts_input import read_facts
-from .checker import default_pack_path, load_pack
-from .diagnostics import DocrulesError
+from .checker import default_pack_path, lint, load_pack
+from .diagnostics import DocrulesError, Severity
+from .facts import Facts
+from .pack import PackFile
+from .results import Result
 
 EXIT_BAD_INPUT = 2
+# What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
+SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "facts": Facts, "result": Result}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +56,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
+    why = sub.add_parser("explain", help="why each document and issue is there, or why a document is not")
+    why.add_argument("file")
+    why.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    why.add_argument("--document", help="only this document's lines")
+    why.add_argument("--party", help="only this party's lines and issues")
+    why.add_argument("--why-not", metavar="DOCUMENT", help="why this document is not asked for")
+    why.add_argument("--format", choices=("text", "json"), default="text")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh")
+    why.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
+    schema.add_argument("what", choices=sorted(SCHEMAS))
+
+    lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
+    lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
+    lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
+
+    diff = sub.add_parser("diff", help="what a policy change does to saved cases")
+    diff.add_argument("old", help="the pack before the change")
+    diff.add_argument("new", help="the pack after the change")
+    diff.add_argument("cases", nargs="+", type=Path, help="case or facts files, folders, or JSONL files")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument("--fail-on-change", action="store_true", help="exit 1 if any case changed")
+
     test = sub.add_parser("test", help="run a pack's test cases (default: PACK/tests)")
     test.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     test.add_argument("--cases", nargs="+", type=Path, help="case files or folders (default: PACK/tests)")
@@ -67,13 +102,53 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "test": _test, "serve": _serve, "ask": _ask}[args.command]
+    command = {"ask": _ask, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "schema": _schema,
+               "serve": _serve, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
+
+
+def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    pack = load_pack(args.pack)
+    for name, value in (("--document", args.document), ("--why-not", args.why_not)):
+        if value is not None and value not in pack.rules.documents:
+            print(f"error: {name}: no document '{value}' in pack {pack.name}", file=stderr)
+            return EXIT_BAD_INPUT
+    found = explain(read_facts(args.file), pack=pack, as_of=args.as_of, document=args.document,
+                    party=args.party, why_not=args.why_not)
+    text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
+    stdout.write(text)
+    return _render.STATUS_EXIT[found.status]
+
+
+def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    stdout.write(json.dumps(SCHEMAS[args.what].model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    found = lint(args.pack)
+    if args.format == "json":
+        stdout.write(json.dumps([d.model_dump(mode="json") for d in found], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for diagnostic in found:
+            print(diagnostic.render(), file=stdout)
+        errors = sum(d.severity is Severity.error for d in found)
+        warnings = len(found) - errors
+        print(f"Found {errors} error(s), {warnings} warning(s)." if found else "All checks passed.", file=stdout)
+    if any(d.code == "DR100" for d in found):
+        return EXIT_BAD_INPUT
+    return 1 if found else 0
+
+
+def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    report = diff_packs(load_pack(args.old), load_pack(args.new), args.cases)
+    stdout.write(report.model_dump_json(indent=2) + "\n" if args.format == "json" else diff_markdown(report))
+    return 1 if args.fail_on_change and report.changed else 0
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

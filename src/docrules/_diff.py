@@ -1,0 +1,170 @@
+"""What a policy change does: the same cases through two versions of a pack, and what changed.
+
+Cases are test case files, facts files, or JSONL files of saved applications (one facts object a line).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from ._cases import discover, load_case
+from ._facts_input import parse_facts
+from .checker import Pack
+from .diagnostics import Diagnostic, DocrulesError
+from .facts import Facts
+from .results import Result, Status
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ItemChange(_Out):
+    stage: str
+    party: str | None
+    document: str
+    change: str  # "added" | "removed" | "counts"
+    before: str | None = None  # "originals 1, copies 1"
+    after: str | None = None
+
+
+class CaseDiff(_Out):
+    case: str
+    status_before: Status
+    status_after: Status
+    items: list[ItemChange]
+    issues_added: list[str]
+    issues_removed: list[str]
+    questions_added: list[str]
+    questions_removed: list[str]
+
+
+class CaseError(_Out):
+    case: str
+    error: str
+
+
+class Totals(_Out):
+    cases: int
+    changed: int
+    newly_blocked: int
+    newly_ready: int
+    errors: int
+
+
+class DiffReport(_Out):
+    old: str  # "name version (digest)"
+    new: str
+    changed: list[CaseDiff]
+    errors: list[CaseError]
+    totals: Totals
+
+
+def inputs(paths: list[Path]) -> Iterator[tuple[str, Facts | DocrulesError, date | None]]:
+    """(name, facts or the error reading them, as_of) for every case under `paths`."""
+    for path in paths:
+        if path.suffix == ".jsonl":
+            with path.open(encoding="utf-8") as lines:
+                for number, line in enumerate(lines, start=1):
+                    if not line.strip():
+                        continue
+                    name = f"{path}:{number}"
+                    try:
+                        yield name, parse_facts(json.loads(line), file=name), None
+                    except json.JSONDecodeError as exc:
+                        error = Diagnostic(code="DR502", file=name, message=f"invalid JSON: {exc.msg}")
+                        yield name, DocrulesError([error]), None
+                    except DocrulesError as exc:
+                        yield name, exc, None
+            continue
+        for file in discover([path]):
+            try:
+                case = load_case(file)
+            except DocrulesError as exc:
+                yield str(file), exc, None
+                continue
+            yield str(file), case.facts, case.as_of
+
+
+def _counts(originals: int, copies: int) -> str:
+    return f"originals {originals}, copies {copies}"
+
+
+def compare(name: str, before: Result, after: Result) -> CaseDiff | None:
+    old = {(i.stage.value, i.party, i.document): i for i in before.items}
+    new = {(i.stage.value, i.party, i.document): i for i in after.items}
+    items = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(key), new.get(key)
+        if a is None and b is not None:
+            items.append(ItemChange(stage=key[0], party=key[1], document=key[2], change="added",
+                                    after=_counts(b.originals, b.copies)))
+        elif b is None and a is not None:
+            items.append(ItemChange(stage=key[0], party=key[1], document=key[2], change="removed",
+                                    before=_counts(a.originals, a.copies)))
+        elif a is not None and b is not None and (a.originals, a.copies) != (b.originals, b.copies):
+            items.append(ItemChange(stage=key[0], party=key[1], document=key[2], change="counts",
+                                    before=_counts(a.originals, a.copies), after=_counts(b.originals, b.copies)))
+
+    def issue_keys(r: Result) -> list[str]:
+        return [f"{i.code}" + (f" ({i.party})" if i.party else "") for i in r.issues]
+
+    def question_keys(r: Result) -> list[str]:
+        return [f"{q.party or 'application'}.{q.fact}" for q in r.questions]
+
+    ib, ia, qb, qa = issue_keys(before), issue_keys(after), question_keys(before), question_keys(after)
+    diff = CaseDiff(case=name, status_before=before.status, status_after=after.status, items=items,
+                    issues_added=[i for i in ia if i not in ib], issues_removed=[i for i in ib if i not in ia],
+                    questions_added=[q for q in qa if q not in qb], questions_removed=[q for q in qb if q not in qa])
+    unchanged = (diff.status_before is diff.status_after and not (
+        diff.items or diff.issues_added or diff.issues_removed or diff.questions_added or diff.questions_removed))
+    return None if unchanged else diff
+
+
+def diff_packs(old: Pack, new: Pack, paths: list[Path], today: date | None = None) -> DiffReport:
+    """Every case through both packs. `today` (default: the system date) is the policy date of cases
+    without a signing date, the same for both packs."""
+    day = today or date.today()
+    changed: list[CaseDiff] = []
+    errors: list[CaseError] = []
+    total = 0
+    for name, facts, as_of in inputs(paths):
+        total += 1
+        if isinstance(facts, DocrulesError):
+            errors.append(CaseError(case=name, error=facts.diagnostics[0].render()))
+            continue
+        found = compare(name, old.check(facts, as_of=as_of, today=day), new.check(facts, as_of=as_of, today=day))
+        if found is not None:
+            changed.append(found)
+    blocked = sum(c.status_after is Status.blocked and c.status_before is not Status.blocked for c in changed)
+    ready = sum(c.status_after is Status.ready and c.status_before is not Status.ready for c in changed)
+    return DiffReport(old=f"{old.name} {old.version} ({old.digest})", new=f"{new.name} {new.version} ({new.digest})",
+                      changed=changed, errors=errors,
+                      totals=Totals(cases=total, changed=len(changed), newly_blocked=blocked, newly_ready=ready,
+                                    errors=len(errors)))
+
+
+def markdown(report: DiffReport) -> str:
+    t = report.totals
+    out = [f"## Policy change: {report.old} → {report.new}", "",
+           f"{t.cases} cases, **{t.changed} changed**: {t.newly_blocked} newly blocked, {t.newly_ready} newly "
+           f"ready" + (f"; {t.errors} could not be read" if t.errors else "") + "."]
+    for c in report.changed:
+        out += ["", f"### {c.case}", "", f"- status: {c.status_before.value} → {c.status_after.value}"
+                if c.status_before is not c.status_after else f"- status: {c.status_after.value} (unchanged)"]
+        for i in c.items:
+            where = f"{i.stage}/{i.party or 'application'}/{i.document}"
+            text = {"added": f"added ({i.after})", "removed": f"removed (was {i.before})",
+                    "counts": f"{i.before} → {i.after}"}[i.change]
+            out.append(f"- item `{where}`: {text}")
+        out += [f"- issue added: {x}" for x in c.issues_added] + [f"- issue removed: {x}" for x in c.issues_removed]
+        out += [f"- now asks: {x}" for x in c.questions_added]
+        out += [f"- no longer asks: {x}" for x in c.questions_removed]
+    for e in report.errors:
+        out += ["", f"- could not read {e.case}: {e.error}"]
+    return "\n".join(out) + "\n"
