@@ -181,3 +181,17 @@ def test_the_real_server_checks_and_reloads_on_sighup(real_server: tuple[str, su
     log = err.decode()
     assert "reload refused" in log and "DR205" in log
     assert "hong" not in log.lower()  # no facts in the logs
+
+
+def test_explain_says_why(client: TestClient, pack: docrules.Pack) -> None:
+    facts = _facts("minor-with-guardian.toml")
+    response = client.post("/v1/explain?document=birth_certificate", json=facts)
+    assert response.status_code == 200
+    assert response.text == docrules.explain(facts, pack=pack, document="birth_certificate").model_dump_json()
+    assert {r["item"]["document"] for r in response.json()["items"]} == {"birth_certificate"}
+    why_not = client.post("/v1/explain?why_not=passport", json=facts).json()["why_not"]
+    assert why_not["document"] == "passport" and why_not["on_the_list"] is False
+    bad = client.post("/v1/explain?why_not=birth_certficate", json=facts)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0] | {"message": ""} == {
+        "code": "DR517", "path": "why_not", "message": "", "hint": "did you mean 'birth_certificate'?"}

@@ -13,7 +13,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
 from pathlib import Path
@@ -23,11 +23,13 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 import docrules
 
 from ._cases import run_cases
 from ._labels import describe_facts
+from .diagnostics import did_you_mean
 
 MAX_BODY = 256 * 1024  # bytes; a large family's facts are a few KiB
 WEB = Path(__file__).parent / "web"
@@ -189,7 +191,24 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
         as_of = _as_of(request)
         if isinstance(as_of, Response):
             return as_of
-        return await asyncio.to_thread(_check, holder, data, as_of)
+        return await asyncio.to_thread(_answer, holder, lambda pack: pack.check(data, as_of=as_of))
+
+    @app.post("/v1/explain", openapi_extra={"requestBody": _FACTS_BODY},
+              responses={200: {"model": docrules.Explanation}, 422: {"description": "bad facts or query, by path"},
+                         413: {"description": "body too large"}})
+    async def explain(request: Request, document: str | None = None, party: str | None = None,
+                      why_not: str | None = None) -> Response:
+        """Why each item and issue is on the result (only `document` or `party`'s if given), and with
+        `why_not` why a document is not: every rule that could ask for it, with its tests."""
+        data = await _body(request)
+        if isinstance(data, Response):
+            return data
+        as_of = _as_of(request)
+        if isinstance(as_of, Response):
+            return as_of
+        return await asyncio.to_thread(_answer, holder, lambda pack: docrules.explain(
+            data, pack=pack, as_of=as_of, document=_document(pack, document, "document"), party=party,
+            why_not=_document(pack, why_not, "why_not")))
 
     @app.get("/v1/pack")
     def pack_info() -> Response:
@@ -246,16 +265,26 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
     return app
 
 
-def _check(holder: PackHolder, data: Any, as_of: date | None) -> Response:
+def _answer(holder: PackHolder, work: Callable[[docrules.Pack], BaseModel]) -> Response:
+    """Run `work` on the pack in use (held until it returns): its model as JSON, or the errors."""
     with holder.use() as pack:
         try:
-            result = pack.check(data, as_of=as_of)
+            answer = work(pack)
         except docrules.FactsError as exc:
             return _json({"errors": [{"code": d.code, "path": d.path, "message": d.message, "hint": d.hint}
                                      for d in exc.diagnostics]}, 422)
         except docrules.EngineError as exc:  # the engine failed this check; the next one gets a fresh ruleset
             return _json({"errors": [_located(d) for d in exc.diagnostics]}, 500)
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _document(pack: docrules.Pack, name: str | None, param: str) -> str | None:
+    """A document id given in the query, checked against the pack's catalog."""
+    if name is not None and name not in pack.rules.documents:
+        raise docrules.FactsError([docrules.Diagnostic(
+            code="DR517", path=param, message=f"{param}: the pack has no document {name!r}",
+            hint=did_you_mean(name, pack.rules.documents))])
+    return name
 
 
 def _version() -> str:
