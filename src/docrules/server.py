@@ -185,13 +185,7 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
     async def check(request: Request) -> Response:
         """Facts in, the result contract out (the pack digest in `pack`). `?as_of=YYYY-MM-DD` previews
         the policy of another day."""
-        data = await _body(request)
-        if isinstance(data, Response):
-            return data
-        as_of = _as_of(request)
-        if isinstance(as_of, Response):
-            return as_of
-        return await asyncio.to_thread(_answer, holder, lambda pack: pack.check(data, as_of=as_of))
+        return await _on_facts(request, holder, lambda pack, facts, as_of: pack.check(facts, as_of=as_of))
 
     @app.post("/v1/explain", openapi_extra={"requestBody": _FACTS_BODY},
               responses={200: {"model": docrules.Explanation}, 422: {"description": "bad facts or query, by path"},
@@ -200,14 +194,8 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
                       why_not: str | None = None) -> Response:
         """Why each item and issue is on the result (only `document` or `party`'s if given), and with
         `why_not` why a document is not: every rule that could ask for it, with its tests."""
-        data = await _body(request)
-        if isinstance(data, Response):
-            return data
-        as_of = _as_of(request)
-        if isinstance(as_of, Response):
-            return as_of
-        return await asyncio.to_thread(_answer, holder, lambda pack: docrules.explain(
-            data, pack=pack, as_of=as_of, document=_document(pack, document, "document"), party=party,
+        return await _on_facts(request, holder, lambda pack, facts, as_of: docrules.explain(
+            facts, pack=pack, as_of=as_of, document=_document(pack, document, "document"), party=party,
             why_not=_document(pack, why_not, "why_not")))
 
     @app.get("/v1/pack")
@@ -263,6 +251,18 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+async def _on_facts(request: Request, holder: PackHolder,
+                    work: Callable[[docrules.Pack, Any, date | None], BaseModel]) -> Response:
+    """Read the facts and `?as_of=`, then run `work` off the event loop (checks are CPU-bound)."""
+    data = await _body(request)
+    if isinstance(data, Response):
+        return data
+    as_of = _as_of(request)
+    if isinstance(as_of, Response):
+        return as_of
+    return await asyncio.to_thread(_answer, holder, lambda pack: work(pack, data, as_of))
 
 
 def _answer(holder: PackHolder, work: Callable[[docrules.Pack], BaseModel]) -> Response:
