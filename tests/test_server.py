@@ -156,7 +156,7 @@ def test_the_real_server_checks_and_reloads_on_sighup(real_server: tuple[str, su
                                                        pack_copy: Path) -> None:
     base, server = real_server
     facts = _facts("hong-kong-widowed-no-contact.toml")
-    request = urllib.request.Request(f"{base}/v1/check", data=json.dumps(facts).encode(),
+    request = urllib.request.Request(f"{base}/v1/check?as_of=2026-12-01", data=json.dumps(facts).encode(),
                                      headers={"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         result = json.loads(response.read())
@@ -177,10 +177,11 @@ def test_the_real_server_checks_and_reloads_on_sighup(real_server: tuple[str, su
         time.sleep(0.05)
     assert get_json(f"{base}/healthz")["pack"]["version"] == "2026.12"
     server.send_signal(signal.SIGINT)
-    _, err = server.communicate(timeout=10)
-    log = err.decode()
+    out, err = server.communicate(timeout=10)
+    log = (out + err).decode()  # uvicorn's access log is on stdout
     assert "reload refused" in log and "DR205" in log
-    assert "hong" not in log.lower()  # no facts in the logs
+    assert "hong" not in log.lower() and "as_of" not in log  # no facts, and no query strings, in the logs
+    assert '"POST /v1/check HTTP/1.1" 200' in log
 
 
 def test_explain_says_why(client: TestClient, pack: docrules.Pack) -> None:

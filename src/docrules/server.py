@@ -293,9 +293,21 @@ def _version() -> str:
     return version("docrules")
 
 
+class _NoQuery(logging.Filter):
+    """Drops the query string from uvicorn's access log lines: `?party=` may be a person's name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).partition("?")[0], version, status)
+        return True
+
+
 def serve(pack: str | None, host: str, port: int) -> None:
     """Run the service until interrupted. Access logs name method, path and status only."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(pack), host=host, port=port, log_level="info")
+    app = create_app(pack)
+    logging.getLogger("uvicorn.access").addFilter(_NoQuery())
+    uvicorn.run(app, host=host, port=port, log_level="info")
