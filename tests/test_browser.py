@@ -180,6 +180,8 @@ def test_nonlocal_couple_with_a_mortgage(page: Page, shots: Path) -> None:
         unticked.first.check()
         _settled(page)
     assert "DOCUMENTS_MISSING" not in _issues(page)
+    _set(page, f"{buyer}.id", "李雷")  # a name typed after ticking: what was received stays with the person
+    assert "DOCUMENTS_MISSING" not in _issues(page) and page.locator("#errors li").count() == 0
     page.screenshot(path=str(shots / "nonlocal-couple-all-received.png"), full_page=True)
     _print(page, shots / "nonlocal-couple-print")
 

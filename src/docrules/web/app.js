@@ -52,7 +52,7 @@ const state = {
   parties: [],            // [{key, id, role, of (a party key), facts: {}}]
   opened: new Set(),      // "app.FACT" or "KEY.FACT": fields the clerk opened with "+ more"
   tracking: false,        // once a box is ticked, the facts carry `received`
-  received: new Map(),    // "party|document" -> {party, document, originals, copies}
+  received: new Map(),    // "partyKey|document" -> {partyKey, document, originals, copies}: keys survive renames
   result: null,
   asked: new Set(),       // fields the latest result asks for (shown while asked or filled in)
   bad: new Set(),         // fields the latest 422 names
@@ -110,7 +110,12 @@ function factsBody() {
       return party;
     }),
   };
-  if (state.tracking) body.received = [...state.received.values()];
+  if (state.tracking) {
+    body.received = [...state.received.values()]
+      .filter((r) => r.partyKey === null || byKey.has(r.partyKey))  // a removed party's papers go with it
+      .map((r) => ({ party: r.partyKey === null ? null : byKey.get(r.partyKey).id, document: r.document,
+                     originals: r.originals, copies: r.copies }));
+  }
   return body;
 }
 
@@ -257,7 +262,7 @@ async function check() {
 // ---------------------------------------------------------------------------------------- result
 
 const who = (party) => (party === null ? w("application") : party);
-const receivedKey = (party, document) => `${party ?? ""}|${document}`;
+
 const SEVERITIES = ["block", "escalate", "warn", "info"];
 
 function groups(items) {
@@ -283,11 +288,12 @@ function issueBox(result, issue) {
 
 function toggle(item, ticked) {
   state.tracking = true;
-  const key = receivedKey(item.party, item.document);
+  const partyKey = item.party === null ? null : state.parties.find((p) => p.id === item.party)?.key;
+  const key = `${partyKey ?? ""}|${item.document}`;
   if (ticked) {
     // a document handed in once counts for every stage that asks for it: take the largest request
-    const asks = state.result.items.filter((i) => receivedKey(i.party, i.document) === key);
-    state.received.set(key, { party: item.party, document: item.document,
+    const asks = state.result.items.filter((i) => i.party === item.party && i.document === item.document);
+    state.received.set(key, { partyKey, document: item.document,
                               originals: Math.max(...asks.map((i) => i.originals)),
                               copies: Math.max(...asks.map((i) => i.copies)) });
   } else {
