@@ -8,11 +8,11 @@ import docrules
 def test_exported_names() -> None:
     assert docrules.__all__ == sorted(docrules.__all__)
     assert set(docrules.__all__) == {
-        "Application", "CreditCheck", "Diagnostic", "DocrulesError", "EngineError", "Explanation", "Facts",
-        "FactsError",
-        "Hukou", "Identity", "Issue", "IssueSeverity", "Item", "MaritalStatus", "MortgageBank", "Pack",
-        "PackError", "PackInfo", "Party", "Payment", "Question", "Result", "Role", "Stage", "Status", "Text",
-        "check", "default_pack_path", "explain", "lint", "load_pack", "parse_facts", "read_facts"}
+        "Application", "Counts", "CreditCheck", "Diagnostic", "DocrulesError", "DocumentRef", "EngineError",
+        "Explanation", "Facts", "FactsError", "Hukou", "Identity", "Issue", "IssueSeverity", "Item",
+        "MaritalStatus", "MortgageBank", "Pack", "PackError", "PackInfo", "Party", "Payment", "Question",
+        "Received", "Result", "Role", "Stage", "Status", "Text", "check", "default_pack_path", "explain", "lint",
+        "load_pack", "parse_facts", "read_facts"}
     for name in docrules.__all__:
         assert getattr(docrules, name).__module__.startswith("docrules")
 

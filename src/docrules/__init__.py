@@ -8,14 +8,28 @@ from ._explain import Explanation, explain
 from ._facts_input import parse_facts, read_facts
 from .checker import Pack, check, default_pack_path, lint, load_pack
 from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
-from .facts import Application, CreditCheck, Facts, Hukou, Identity, MaritalStatus, MortgageBank, Party, Payment, Role
-from .results import Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
+from .facts import (
+    Application,
+    CreditCheck,
+    Facts,
+    Hukou,
+    Identity,
+    MaritalStatus,
+    MortgageBank,
+    Party,
+    Payment,
+    Received,
+    Role,
+)
+from .results import Counts, DocumentRef, Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
 
 __all__ = [
     "Application",
+    "Counts",
     "CreditCheck",
     "Diagnostic",
     "DocrulesError",
+    "DocumentRef",
     "EngineError",
     "Explanation",
     "Facts",
@@ -33,6 +47,7 @@ __all__ = [
     "Party",
     "Payment",
     "Question",
+    "Received",
     "Result",
     "Role",
     "Stage",

@@ -5,7 +5,6 @@ Each finding is a `Diagnostic` located in the rule file. `load` refuses a pack w
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from ._catalog import FACTS, FactSpec, Scope
 from ._expr import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
 from ._toml_source import SourceMap
 from .diagnostics import Diagnostic, Severity
+from .diagnostics import did_you_mean as _suggest
 from .pack import RuleDef, RulePack, SettingValue, Whose
 
 ALIAS_SCOPE: dict[str, Scope] = {"party": "party", "buyer": "party", "app": "application"}
@@ -28,11 +28,6 @@ def derived_facts(pack: RulePack) -> dict[tuple[Scope, str], list[RuleDef]]:
             scope: Scope = "application" if rule.for_ == "application" else "party"
             out.setdefault((scope, rule.derive), []).append(rule)
     return out
-
-
-def _suggest(word: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 @dataclass
@@ -67,6 +62,7 @@ class _Checker:
     def run(self) -> list[Diagnostic]:
         self.derived = derived_facts(self.pack)
         self.check_settings()
+        self.check_meta()
         for rule in self.pack.rules:
             self.check_rule(rule)
         self.check_cycles()
@@ -90,6 +86,8 @@ class _Checker:
                           hint="remove it from the catalog, or add a rule that requires it",
                           severity=Severity.warning)
         raised = {r.issue for r in enabled}
+        if self.pack.meta.missing_documents is not None:  # the pack raises this one itself
+            raised.add(self.pack.meta.missing_documents.issue)
         for code in self.pack.issues:
             if code not in raised:
                 self.emit("DR314", f"no rule raises issue {code}", kind="issue", name=code,
@@ -126,6 +124,13 @@ class _Checker:
         elif numeric and not all(isinstance(v.value, int | float) and not isinstance(v.value, bool)
                                  for v in setting.values):
             self.emit("DR207", f"rule '{rule.id}': setting '{name}' is not a number", rule, key)
+
+    def check_meta(self) -> None:
+        missing = self.pack.meta.missing_documents
+        if missing is not None and missing.issue not in self.pack.issues:
+            self.emit("DR205", f"[pack] missing_documents raises unknown issue code '{missing.issue}'",
+                      key=("missing_documents", "issue"), hint=_suggest(missing.issue, self.pack.issues),
+                      kind="pack", name="", needle=missing.issue)
 
     # rules ------------------------------------------------------------------------------------
     def check_rule(self, rule: RuleDef) -> None:

@@ -49,6 +49,9 @@ class _Line:
         self.sources.update(dict.fromkeys(effects.sources))
 
 
+_Key = tuple[int, int, int]  # (stage or severity, party position or -1, document or issue code)
+
+
 class _Builder:
     def __init__(self, pack: RulePack, program: Program, facts: Facts) -> None:
         self.pack, self.program, self.facts = pack, program, facts
@@ -57,6 +60,7 @@ class _Builder:
         self.minimums: dict[int, tuple[int, list[Effects]]] = {}
         self.amounts: dict[str, int] = {}
         self.buyer = buyer_positions(facts)
+        self.issue_documents: dict[tuple[int, int, int], list[dict[str, str | None]]] = {}
 
     def whose(self, whose: Whose, subject: int) -> int:
         """-1 for the application, else a party's position."""
@@ -100,6 +104,33 @@ class _Builder:
     def party_id(self, index: int) -> str | None:
         return None if index < 0 else self.facts.parties[index].id
 
+    def mark_received(self) -> tuple[dict[_Key, dict[str, int]], dict[_Key, bool]]:
+        """What was handed in for each line, and whether it falls short; raises the pack's
+        missing-documents issue for short lines of its stages. Empty when received is not tracked."""
+        if self.facts.received is None:
+            return {}, {}
+        documents = list(self.pack.documents)
+        handed = {(got.party, got.document): got for got in self.facts.received}
+        received: dict[_Key, dict[str, int]] = {}
+        missing: dict[_Key, bool] = {}
+        for key, line in self.items.items():
+            _, party, doc = key
+            got = handed.get((self.party_id(party), documents[doc]))
+            originals, copies = (got.originals, got.copies) if got is not None else (0, 0)
+            received[key] = {"originals": originals, "copies": copies}
+            missing[key] = originals < line.originals or copies < line.copies
+        rule = self.pack.meta.missing_documents
+        if rule is not None:
+            stages = {STAGES.index(s) for s in rule.stages}
+            short = sorted(key for key, is_missing in missing.items() if is_missing and key[0] in stages)
+            if short:
+                definition = self.pack.issues[rule.issue]
+                key = (SEVERITIES.index(definition.severity), -1, list(self.pack.issues).index(rule.issue))
+                self.issues[key] = _Line()
+                self.issue_documents[key] = [{"party": self.party_id(party), "document": documents[doc]}
+                                             for _, party, doc in short]
+        return received, missing
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -131,17 +162,20 @@ def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None
 
 
 def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
-             age_day: date | None) -> Result:
-    return build(pack, program, facts, match(program, ruleset, facts, age_day))
+             age_day: date | None, day: date) -> Result:
+    return build(pack, program, facts, match(program, ruleset, facts, age_day), day)
 
 
-def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Result:
+def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: date) -> Result:
+    """The result of one check. `day` is its policy date: the program serves its whole policy period,
+    so `program.day` is only the day it was first compiled for."""
     b = _Builder(pack, program, facts)
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
         if effects is not None:  # derived facts fire only in a traced program, and add nothing
             b.fire(effects, subject)
     b.apply_minimums()
+    received, missing = b.mark_received()
     questions = _questions(pack, program, facts, trace.undecided)
 
     # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
@@ -152,7 +186,8 @@ def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Resul
         items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": documents[doc],
                       "label": {"zh": catalog.zh, "en": catalog.en}, "originals": line.originals,
                       "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
-                      "rules": list(line.rules), "sources": list(line.sources)})
+                      "rules": list(line.rules), "sources": list(line.sources),
+                      "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc))})
     issues = []
     severities = set()
     for (severity, party, code), line in sorted(b.issues.items()):
@@ -160,12 +195,13 @@ def build(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> Resul
         severities.add(SEVERITIES[severity])
         issues.append({"code": codes[code], "severity": SEVERITIES[severity], "party": b.party_id(party),
                        "message": {"zh": definition.zh, "en": definition.en}, "rules": list(line.rules),
-                       "sources": list(line.sources)})
+                       "sources": list(line.sources),
+                       "documents": b.issue_documents.get((severity, party, code))})
     return Result.model_validate({
         "status": _status(severities, bool(questions)), "items": items, "issues": issues,
         "questions": questions, "amounts": dict(sorted(b.amounts.items())),
         "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
-        "as_of": program.day, "settings": program.settings})
+        "as_of": day, "settings": program.settings})
 
 
 def _questions(pack: RulePack, program: Program, facts: Facts,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from types import UnionType
@@ -17,10 +17,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, FactsError
-from .facts import Application, Facts, Party, Role
+from .diagnostics import Diagnostic, FactsError, did_you_mean
+from .facts import Application, Facts, Party, Received, Role
 
-_MODELS: dict[str, type[BaseModel]] = {"": Facts, "application": Application, "parties": Party}
+_MODELS: dict[str, type[BaseModel]] = {"": Facts, "application": Application, "parties": Party,
+                                       "received": Received}
 
 
 def read_facts(source: str | Path) -> Facts:
@@ -77,7 +78,8 @@ def parse_facts(data: object, *, file: str | None = None) -> Facts:
 
 
 def relation_problems(facts: Facts, file: str | None = None) -> list[Diagnostic]:
-    """What one party cannot say about itself: unique ids, `of` naming a buyer, hukou only for mainland."""
+    """What one party cannot say about itself: unique ids, `of` naming a buyer, hukou only for mainland;
+    and received documents naming a party of this application, each (party, document) once."""
     out: list[Diagnostic] = []
     seen: set[str] = set()
     buyers = {p.id for p in facts.parties if p.role is Role.buyer}
@@ -105,6 +107,29 @@ def relation_problems(facts: Facts, file: str | None = None) -> list[Diagnostic]
             out.append(Diagnostic(code="DR513", file=file, path=f"{at}.hukou",
                                   message=f"{at}.hukou: only mainland parties have a hukou "
                                           f"(identity is {party.identity.value!r})"))
+    handed: set[tuple[str | None, str]] = set()
+    for i, got in enumerate(facts.received or ()):
+        at = f"received[{i}]"
+        if got.party is not None and got.party not in seen:
+            out.append(Diagnostic(code="DR514", file=file, path=f"{at}.party",
+                                  message=f"{at}.party: names no party (got {got.party!r})",
+                                  hint=f"one of: {', '.join(sorted(seen))}, or null for the application"))
+        if (got.party, got.document) in handed:
+            out.append(Diagnostic(code="DR515", file=file, path=f"{at}.document",
+                                  message=f"{at}.document: {got.document!r} of {got.party or 'the application'} "
+                                          "is listed twice; give one entry with the totals"))
+        handed.add((got.party, got.document))
+    return out
+
+
+def unknown_documents(facts: Facts, documents: Collection[str]) -> list[Diagnostic]:
+    """Received documents that the pack's catalog does not have (facts alone cannot know them)."""
+    out = []
+    for i, got in enumerate(facts.received or ()):
+        if got.document not in documents:
+            at = f"received[{i}].document"
+            out.append(Diagnostic(code="DR516", path=at, message=f"{at}: the pack has no document {got.document!r}",
+                                  hint=did_you_mean(got.document, documents)))
     return out
 
 
@@ -128,7 +153,7 @@ def _field_type(loc: Sequence[int | str]) -> Any:
     return None if field is None else field.annotation
 
 
-def _allowed(annotation: Any) -> list[str] | None:
+def allowed_values(annotation: Any) -> list[str] | None:
     """The values an enum or Literal field accepts, unwrapping `X | None`."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     for arg in args:
@@ -161,7 +186,7 @@ def _from_pydantic(err: Any, file: str | None) -> Diagnostic:
                           hint=f"allowed fields: {known}" if known else None)
     if kind == "missing":
         return Diagnostic(code="DR505", file=file, path=path, message=f"{path}: is required")
-    allowed = _allowed(_field_type(loc))
+    allowed = allowed_values(_field_type(loc))
     if kind in ("enum", "literal_error") and allowed:
         message = f"{path}: must be one of {', '.join(allowed)} (got {got!r})"
     elif kind in _KIND:

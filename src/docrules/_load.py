@@ -150,7 +150,7 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
     if parents:
         model = section.get(parents[0])
         nested = {"require": models.Require, "min_copies": models.MinCopies, "amount": models.Amount,
-                  "values": models.DatedValue}
+                  "values": models.DatedValue, "missing_documents": models.MissingDocuments}
         for name in parents[1:]:
             model = nested.get(name, model)
     if model is None:
@@ -185,6 +185,7 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
             if meta is not None:
                 diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
             meta = content.pack
+            origins["pack:"] = Origin(file=file, path=("pack",))
         for kind, section in (("document", content.documents), ("setting", content.settings),
                               ("issue", content.issues)):
             plural = f"{kind}s"

@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Literal
 
 from ._explain import Explanation, RuleReason
-from .results import IssueSeverity, Item, Result, Stage, Status, Text
+from .results import Issue, IssueSeverity, Item, Result, Stage, Status, Text
 
 Lang = Literal["zh", "en"]
 
@@ -65,6 +65,18 @@ def _counts(item: Item, lang: Lang) -> str:
     return ", ".join(parts)
 
 
+def box(item: Item) -> str:
+    """A tick box: ticked once everything asked of this line is handed in (received is tracked)."""
+    return "[x]" if item.missing is False else "[ ]"
+
+
+def issue_documents(result: Result, issue: Issue, lang: Lang) -> list[str]:
+    """The checklist lines an issue lists (DOCUMENTS_MISSING), as `who: label`."""
+    labels = {(i.party, i.document): _t(i.label, lang) for i in result.items}
+    return [f"{_who(d.party, lang)}: {labels.get((d.party, d.document), d.document)}"
+            for d in issue.documents or ()]
+
+
 def _groups(result: Result) -> Iterator[tuple[Stage | None, str | None, list[Item]]]:
     """The items by (stage, party), in result order; the stage only where a new one begins."""
     stage: Stage | None = None
@@ -84,8 +96,9 @@ def table(result: Result, lang: Lang = "zh") -> str:
         issues = [i for i in result.issues if i.severity is severity]
         if issues:
             out += ["", f"{word(severity.value, lang)}:"]
-            out += [f"  {_MARK[severity]} [{_who(i.party, lang)}] {_t(i.message, lang)}  ({i.code})"
-                    for i in issues]
+            for i in issues:
+                out.append(f"  {_MARK[severity]} [{_who(i.party, lang)}] {_t(i.message, lang)}  ({i.code})")
+                out += [f"      - {line}" for line in issue_documents(result, i, lang)]
     if result.questions:
         out += ["", f"{word('questions', lang)}:"]
         out += [f"  ? [{_who(q.party, lang)}] {q.fact}" for q in result.questions]
@@ -94,7 +107,7 @@ def table(result: Result, lang: Lang = "zh") -> str:
             out += ["", f"== {word(stage.value, lang)} =="]
         out.append(f"  {_who(party, lang)}:")
         for item in items:
-            line = f"    [ ] {_t(item.label, lang)}  —  {_counts(item, lang)}"
+            line = f"    {box(item)} {_t(item.label, lang)}  —  {_counts(item, lang)}"
             extras = [_t(p, lang) for p in item.pages]
             if extras:
                 line += f"; {word('pages', lang)}: {'、'.join(extras) if lang == 'zh' else ', '.join(extras)}"
@@ -117,8 +130,10 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
     out = [f"**{word('status', lang)}: {word(result.status.value, lang)}** (`{result.status.value}`)"]
     if result.issues:
         out += [""]
-        out += [f"- {_MARK[i.severity]} **{word(i.severity.value, lang)}** [{_cell(_who(i.party, lang))}] "
-                f"{_cell(_t(i.message, lang))} (`{i.code}`)" for i in result.issues]
+        for i in result.issues:
+            out.append(f"- {_MARK[i.severity]} **{word(i.severity.value, lang)}** [{_cell(_who(i.party, lang))}] "
+                       f"{_cell(_t(i.message, lang))} (`{i.code}`)")
+            out += [f"  - {_cell(line)}" for line in issue_documents(result, i, lang)]
     if result.questions:
         out += ["", f"**{word('questions', lang)}**", ""]
         out += [f"- [{_cell(_who(q.party, lang))}] `{q.fact}`" for q in result.questions]

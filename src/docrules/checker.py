@@ -13,10 +13,10 @@ from typing import Any
 from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
 from ._evaluate import Trace, build, evaluate, match
-from ._facts_input import parse_facts
+from ._facts_input import parse_facts, unknown_documents
 from ._lint import expired
 from ._load import load_rule_pack, read_rule_pack
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, FactsError, Severity
 from .facts import Facts
 from .pack import RulePack
 from .results import Result
@@ -76,24 +76,34 @@ class Pack:
                 self._programs[key] = found
             return found
 
+    def facts(self, facts: Facts | dict[str, Any]) -> Facts:
+        """Validate facts for this pack: `parse_facts`, and received documents the catalog knows."""
+        valid = parse_facts(facts)
+        unknown = unknown_documents(valid, self.rules.documents)
+        if unknown:
+            raise FactsError(unknown)
+        return valid
+
     def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
               today: date | None = None) -> Result:
         """Check one application. `as_of` previews the policy (and ages) as if it were signed that day;
         by default the signing date is used. When neither is known the policy in force `today` applies
         (default: the system date; pin it to make re-checks of saved applications reproducible)."""
-        valid = parse_facts(facts)
+        valid = self.facts(facts)
         signing = valid.application.signing_date
-        program, ruleset = self.program(as_of or signing or today or date.today())
-        return evaluate(self.rules, program, ruleset, valid, as_of or signing)
+        day = as_of or signing or today or date.today()
+        program, ruleset = self.program(day)
+        return evaluate(self.rules, program, ruleset, valid, as_of or signing, day)
 
     def traced(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
                today: date | None = None) -> Traced:
         """`check`, keeping what the engine matched: for test coverage and explanations."""
-        valid = parse_facts(facts)
+        valid = self.facts(facts)
         signing = valid.application.signing_date
-        program, ruleset = self.program(as_of or signing or today or date.today(), trace=True)
+        day = as_of or signing or today or date.today()
+        program, ruleset = self.program(day, trace=True)
         trace = match(program, ruleset, valid, as_of or signing)
-        return Traced(build(self.rules, program, valid, trace), trace, program, valid)
+        return Traced(build(self.rules, program, valid, trace, day), trace, program, valid)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""

@@ -87,13 +87,23 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--min-coverage", type=float, metavar="PCT", help="fail below this coverage")
     test.add_argument("--update", action="store_true",
                       help="write the current results as the expected ones (review the diff!)")
+
+    serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
+    serve.add_argument("--pack", help="rule pack folder (default: the Foshan pack); reloaded on SIGHUP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    ask = sub.add_parser("ask", help="ask the questions the rules need, then print the checklist")
+    ask.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    ask.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ask.add_argument("--save", type=Path, metavar="FILE", help="write the facts (.toml as TOML, else JSON)")
     return parser
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "schema": _schema,
-               "test": _test}[args.command]
+    command = {"ask": _ask, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "schema": _schema,
+               "serve": _serve, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
@@ -168,6 +178,23 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         low = args.min_coverage is not None and coverage.percent < args.min_coverage
     print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", file=stdout)
     return 1 if failed or low else 0
+
+
+def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:  # the server's dependencies are an extra: the core CLI works without them
+        from .server import serve
+    except ImportError as exc:
+        print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
+              file=stderr)
+        return EXIT_BAD_INPUT
+    serve(args.pack, args.host, args.port)
+    return 0
+
+
+def _ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .ask import ask
+
+    return ask(load_pack(args.pack), args.lang, sys.stdin, stdout, args.save)
 
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

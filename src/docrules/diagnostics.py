@@ -9,6 +9,8 @@ Codes are the contract (stable); wording may improve.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -46,6 +48,12 @@ class Diagnostic(BaseModel):
         if self.hint:
             text += f"\n  help: {self.hint}"
         return text
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest known name to a misspelt one, if any is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 class DocrulesError(Exception):

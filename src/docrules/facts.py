@@ -105,8 +105,25 @@ class Party(_Model):
     phone: Annotated[StrictStr, Field(min_length=1, max_length=32)] | None = None
 
 
+Count = Annotated[StrictInt, Field(ge=0, le=99)]
+
+
+class Received(_Model):
+    """What the buyer has handed in of one document: originals seen and copies received. `party` is a
+    party id, or null for the application's own papers (the pack's checklist lines with party null)."""
+
+    party: StrictStr | None = None
+    document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    originals: Count = 0
+    copies: Count = 0
+
+
 class Facts(_Model):
-    """What a check takes: the application and its parties, in the order they are listed."""
+    """What a check takes: the application and its parties, in the order they are listed.
+
+    `received` is optional: absent means the documents handed in are not tracked (items carry no
+    received/missing marks); a list, even empty, means every item is marked received or missing."""
 
     application: Application = Application()
     parties: list[Party]
+    received: list[Received] | None = None

@@ -35,10 +35,19 @@ class Whose(StrEnum):
     application = "application"
 
 
+class MissingDocuments(_Def):
+    """Which issue code a check raises, listing them, when the facts track received documents and
+    lines of these stages are not fully handed in."""
+
+    issue: Code
+    stages: Annotated[list[Stage], Field(min_length=1)]
+
+
 class PackMeta(_Def):
     name: Id
     version: Annotated[StrictStr, Field(min_length=1, max_length=32)]
     description: StrictStr = ""
+    missing_documents: MissingDocuments | None = None
 
 
 class DocumentDef(_Def):

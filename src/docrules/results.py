@@ -43,9 +43,24 @@ class Text(_Out):
     en: str
 
 
+class Counts(_Out):
+    originals: int
+    copies: int
+
+
+class DocumentRef(_Out):
+    """One checklist line named by whose it is (party id, or null for the application) and document."""
+
+    party: str | None
+    document: str
+
+
 class Item(_Out):
     """One line of the checklist: a document that one party (or the application, `party` null) brings
-    at one stage. `rules` and `sources` are every rule and source section that asked for it."""
+    at one stage. `rules` and `sources` are every rule and source section that asked for it.
+
+    `received` and `missing` are null when the facts do not track received documents; otherwise
+    `received` is what was handed in and `missing` is true unless both counts reach what is asked."""
 
     stage: Stage
     party: str | None
@@ -57,15 +72,20 @@ class Item(_Out):
     notes: list[Text]
     rules: list[str]
     sources: list[str]
+    received: Counts | None = None
+    missing: bool | None = None
 
 
 class Issue(_Out):
+    """`documents` lists the checklist lines an issue is about (DOCUMENTS_MISSING); null for others."""
+
     code: str
     severity: IssueSeverity
     party: str | None
     message: Text
     rules: list[str]
     sources: list[str]
+    documents: list[DocumentRef] | None = None
 
 
 class Question(_Out):

@@ -1,0 +1,313 @@
+"""`docrules serve`: the HTTP JSON API and the clerk's page, a thin layer over the public API.
+
+Needs the `serve` extra (FastAPI + uvicorn). One `PackHolder` owns the pack in use: a reload loads the
+pack again, runs its test cases, and swaps it in with one reference assignment only when both pass.
+A request holds the pack it started with until it ends; a replaced pack is closed when its last
+request is done. Request bodies are never logged (they hold names, ids and phone numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+import docrules
+
+from ._cases import run_cases
+from ._labels import describe_facts
+from .diagnostics import did_you_mean
+
+MAX_BODY = 256 * 1024  # bytes; a large family's facts are a few KiB
+WEB = Path(__file__).parent / "web"
+log = logging.getLogger("docrules.server")
+
+
+class ReloadRefused(docrules.DocrulesError):
+    """The pack did not load or its test cases failed; the pack in use (if any) stays."""
+
+
+def _located(diagnostic: docrules.Diagnostic) -> dict[str, Any]:
+    return diagnostic.model_dump(mode="json", exclude={"severity"})
+
+
+class PackHolder:
+    """The pack in use and how many requests hold each pack, so a replaced one is closed only when
+    nothing uses it any more (closing frees its engine memory; a running check would fail)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._users: dict[int, int] = {}
+        self._retired: dict[int, docrules.Pack] = {}
+        self.current = self._load()
+
+    def _load(self) -> docrules.Pack:
+        try:
+            pack = docrules.load_pack(self.path)
+        except docrules.PackError as exc:
+            raise ReloadRefused(exc.diagnostics) from None
+        tests = (self.path or docrules.default_pack_path()) / "tests"
+        try:
+            failed = [o for o in run_cases(pack, [tests]) if not o.passed] if tests.is_dir() else []
+        except docrules.DocrulesError as exc:
+            pack.close()
+            raise ReloadRefused(exc.diagnostics) from None
+        if failed:
+            pack.close()
+            raise ReloadRefused([docrules.Diagnostic(code="DR600", file=str(o.case.path),
+                                                     message=f"test case fails: {'; '.join(o.problems)}")
+                                 for o in failed])
+        return pack
+
+    def reload(self) -> tuple[docrules.Pack, docrules.Pack]:
+        """Load, test and swap in the pack; (old, new). Raises `ReloadRefused` and keeps the old."""
+        new = self._load()
+        with self._lock:
+            old, self.current = self.current, new
+            if old is not new:
+                self._retire(old)
+        return old, new
+
+    def _retire(self, pack: docrules.Pack) -> None:
+        if self._users.get(id(pack), 0):
+            self._retired[id(pack)] = pack
+        else:
+            pack.close()
+
+    @contextmanager
+    def use(self) -> Iterator[docrules.Pack]:
+        with self._lock:
+            pack = self.current
+            self._users[id(pack)] = self._users.get(id(pack), 0) + 1
+        try:
+            yield pack
+        finally:
+            with self._lock:
+                left = self._users[id(pack)] - 1
+                if left:
+                    self._users[id(pack)] = left
+                else:
+                    del self._users[id(pack)]
+                    retired = self._retired.pop(id(pack), None)
+                    if retired is not None:
+                        retired.close()
+
+
+def _info(pack: docrules.Pack) -> dict[str, str]:
+    return {"name": pack.name, "version": pack.version, "digest": pack.digest}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    # compact and in insertion order, like the result's own JSON: the same answer is the same bytes
+    return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")), status_code=status,
+                    media_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json({"errors": [{"code": code, "path": None, "message": message, "hint": None}]}, status)
+
+
+async def _body(request: Request) -> Any:
+    """The JSON body, refusing more than MAX_BODY bytes before reading it all (413)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return _error(413, "DR520", f"the body is larger than {MAX_BODY} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return _error(413, "DR520", f"the body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks) or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, "DR502", f"invalid JSON: {exc}")
+
+
+def _as_of(request: Request) -> date | Response | None:
+    text = request.query_params.get("as_of")
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return _error(422, "DR521", f"as_of: must be a date YYYY-MM-DD (got {text!r})")
+
+
+_FACTS_BODY = {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Facts"}}}}
+
+
+def create_app(pack_path: str | Path | None = None) -> FastAPI:
+    """The service for one pack folder (default: the Foshan pack). Raises `ReloadRefused` when the
+    pack does not load or its cases fail, so a broken pack is never served."""
+    holder = PackHolder(None if pack_path is None else Path(pack_path))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        loop = asyncio.get_running_loop()
+        # SIGHUP reloads, as for other daemons; loading runs off the event loop. Not possible off the
+        # main thread (in-process tests) or on Windows.
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, _logged_reload))
+        yield
+
+    def _logged_reload() -> None:
+        try:
+            old, new = holder.reload()
+        except ReloadRefused as exc:
+            log.error("reload refused, still serving %s:\n%s", holder.current.digest, exc)
+        else:
+            log.info("reloaded pack %s -> %s", old.digest, new.digest)
+
+    # No /docs: Swagger UI loads from a CDN, and the service must work offline. /openapi.json stays.
+    app = FastAPI(title="docrules", version=_version(), docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
+    app.state.holder = holder
+
+    @app.post("/v1/check", openapi_extra={"requestBody": _FACTS_BODY},
+              responses={200: {"model": docrules.Result}, 422: {"description": "bad facts, by path"},
+                         413: {"description": "body too large"}})
+    async def check(request: Request) -> Response:
+        """Facts in, the result contract out (the pack digest in `pack`). `?as_of=YYYY-MM-DD` previews
+        the policy of another day."""
+        return await _on_facts(request, holder, lambda pack, facts, as_of: pack.check(facts, as_of=as_of))
+
+    @app.post("/v1/explain", openapi_extra={"requestBody": _FACTS_BODY},
+              responses={200: {"model": docrules.Explanation}, 422: {"description": "bad facts or query, by path"},
+                         413: {"description": "body too large"}})
+    async def explain(request: Request, document: str | None = None, party: str | None = None,
+                      why_not: str | None = None) -> Response:
+        """Why each item and issue is on the result (only `document` or `party`'s if given), and with
+        `why_not` why a document is not: every rule that could ask for it, with its tests."""
+        return await _on_facts(request, holder, lambda pack, facts, as_of: docrules.explain(
+            facts, pack=pack, as_of=as_of, document=_document(pack, document, "document"), party=party,
+            why_not=_document(pack, why_not, "why_not")))
+
+    @app.get("/v1/pack")
+    def pack_info() -> Response:
+        """The pack in use: name, version, digest, and the settings in force today."""
+        with holder.use() as pack:
+            today = date.today()
+            program, _ = pack.program(today)
+            return _json({**_info(pack), "as_of": today.isoformat(), "settings": program.settings})
+
+    @app.get("/v1/schema/facts")
+    def facts_schema() -> Response:
+        return _json(docrules.Facts.model_json_schema())
+
+    @app.get("/v1/schema/result")
+    def result_schema() -> Response:
+        return _json(docrules.Result.model_json_schema())
+
+    @app.get("/v1/facts")
+    def facts_description() -> Response:
+        """Each input fact's kind, allowed values and zh/en labels, for forms and question flows."""
+        return _json(describe_facts())
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return _json({"status": "ok", "pack": _info(holder.current)})
+
+    @app.post("/v1/reload", responses={422: {"description": "the edited pack was refused; the old one stays"}})
+    def reload() -> Response:
+        """Load the pack folder again; swap it in only if it loads and its test cases pass."""
+        try:
+            old, new = holder.reload()
+        except ReloadRefused as exc:
+            return _json({"reloaded": False, "pack": _info(holder.current),
+                          "errors": [_located(d) for d in exc.diagnostics]}, 422)
+        return _json({"reloaded": True, "pack": _info(new), "previous": _info(old)})
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB / "index.html")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            facts = docrules.Facts.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(facts.pop("$defs", {}))
+            components["Facts"] = facts
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+async def _on_facts(request: Request, holder: PackHolder,
+                    work: Callable[[docrules.Pack, Any, date | None], BaseModel]) -> Response:
+    """Read the facts and `?as_of=`, then run `work` off the event loop (checks are CPU-bound)."""
+    data = await _body(request)
+    if isinstance(data, Response):
+        return data
+    as_of = _as_of(request)
+    if isinstance(as_of, Response):
+        return as_of
+    return await asyncio.to_thread(_answer, holder, lambda pack: work(pack, data, as_of))
+
+
+def _answer(holder: PackHolder, work: Callable[[docrules.Pack], BaseModel]) -> Response:
+    """Run `work` on the pack in use (held until it returns): its model as JSON, or the errors."""
+    with holder.use() as pack:
+        try:
+            answer = work(pack)
+        except docrules.FactsError as exc:
+            return _json({"errors": [{"code": d.code, "path": d.path, "message": d.message, "hint": d.hint}
+                                     for d in exc.diagnostics]}, 422)
+        except docrules.EngineError as exc:  # the engine failed this check; the next one gets a fresh ruleset
+            return _json({"errors": [_located(d) for d in exc.diagnostics]}, 500)
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _document(pack: docrules.Pack, name: str | None, param: str) -> str | None:
+    """A document id given in the query, checked against the pack's catalog."""
+    if name is not None and name not in pack.rules.documents:
+        raise docrules.FactsError([docrules.Diagnostic(
+            code="DR517", path=param, message=f"{param}: the pack has no document {name!r}",
+            hint=did_you_mean(name, pack.rules.documents))])
+    return name
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("docrules")
+
+
+class _NoQuery(logging.Filter):
+    """Drops the query string from uvicorn's access log lines: `?party=` may be a person's name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).partition("?")[0], version, status)
+        return True
+
+
+def serve(pack: str | None, host: str, port: int) -> None:
+    """Run the service until interrupted. Access logs name method, path and status only."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(pack)
+    logging.getLogger("uvicorn.access").addFilter(_NoQuery())
+    uvicorn.run(app, host=host, port=port, log_level="info")

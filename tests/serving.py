@@ -1,0 +1,52 @@
+"""Start the real `docrules serve` on 127.0.0.1 and a free port, for the server and browser tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(pack: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(base URL, process) once /healthz answers; the process is stopped on exit."""
+    port = _free_port()
+    argv = [sys.executable, "-m", "docrules", "serve", "--port", str(port)]
+    server = subprocess.Popen(argv + (["--pack", str(pack)] if pack else []),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise AssertionError(f"the server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            try:
+                get_json(f"{base}/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the server did not start")
+        yield base, server
+    finally:
+        if server.poll() is None:
+            server.terminate()
+        server.communicate(timeout=10)
