@@ -30,6 +30,11 @@ from .pack import RuleDef, RulePack, SettingValue
 
 Kind = Literal["fire", "ask"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
+# A party's buyer is one fact per party, so the buyer's facts that rules name are copied onto the party
+# fact under this prefix instead of joining two party facts in the engine: durable-rules 2.0.28 loses
+# the join test of an element that also has an `$or` (a guarantor matched another buyer's identity),
+# and joins are its most expensive nodes.
+BUYER_PREFIX = "buyer_"
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
 MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
 MAX_VALUES_PER_PROPERTY = 400  # and so do more than 512 children of one alpha node
@@ -53,6 +58,7 @@ class Program:
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
     app_facts: frozenset[str]
     party_facts: frozenset[str]
+    buyer_facts: frozenset[str]  # facts of a party's buyer that rules name (as buyer.X)
     settings: dict[str, SettingValue]
     day: date
     effects: dict[int, Effects]  # rule → what firing it adds to the result
@@ -96,6 +102,7 @@ class _Compiler:
                         for key, rules in derived_facts(pack).items()}
         self.app_facts: set[str] = set()
         self.party_facts: set[str] = {"role"}
+        self.buyer_facts: set[str] = set()
 
     # derived facts, settings, not ------------------------------------------------------------
     def expand(self, expr: Expr, alias_map: dict[str, str]) -> Expr:
@@ -132,36 +139,36 @@ class _Compiler:
         return _simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
 
     # one pack rule → engine rules ------------------------------------------------------------
-    def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]], bool]], list[Ref]]:
+    def rule(self, rule: RuleDef) -> tuple[list[tuple[Kind, list[dict[str, Any]]]], list[Ref]]:
         cond = _simplify(_split_in(self.expand(parse(rule.when), {})))
         needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
-        out: list[tuple[Kind, list[dict[str, Any]], bool]] = []
+        out: list[tuple[Kind, list[dict[str, Any]]]] = []
         for alt in _alternatives(cond, rule):
-            out.append(("fire", *self.elements(alt, rule)))
+            out.append(("fire", self.elements(alt, rule)))
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
             ask = _simplify(And((_relax(cond), missing)))
             for alt in _alternatives(ask, rule):
-                out.append(("ask", *self.elements(alt, rule)))
+                out.append(("ask", self.elements(alt, rule)))
         for r in _all_refs(cond):
-            (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
+            {"app": self.app_facts, "party": self.party_facts, "buyer": self.buyer_facts}[r.alias].add(r.name)
         return out, _unique(needed)
 
-    def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> tuple[list[dict[str, Any]], bool]:
+    def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> list[dict[str, Any]]:
         aliases = set(alt)
         aliases.add("party" if rule.for_ == "party" else "app")  # the fact the rule is about
+        if "buyer" in aliases:
+            aliases.add("party")  # the buyer's facts ride on the party fact: no join (see BUYER_PREFIX)
         els: list[dict[str, Any]] = []
-        for alias in ("app", "party", "buyer"):
+        for alias in ("app", "party"):
             if alias not in aliases:
                 continue
             tests: list[Any] = [{"t": "app" if alias == "app" else "party"}]
             tests += [_engine(e) for e in alt.get(alias, [])]
-            if alias == "buyer":
-                tests.append({"role": "buyer"})
-                tests.append({"id": {"p": "buyer_id"}})  # join last: literal tests first (§6)
+            if alias == "party":
+                tests += [_engine(e, BUYER_PREFIX) for e in alt.get("buyer", [])]
             els.append({ENGINE_ALIAS[alias]: {"$and": tests} if len(tests) > 1 else tests[0]})
-        # a buyer is its own buyer: the same fact may fill both `p` and `b`
-        return els, "buyer" in aliases
+        return els
 
 
 def _negate(expr: Expr) -> Expr:
@@ -279,18 +286,20 @@ def _alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     return alts
 
 
-def _engine(expr: Expr) -> Any:
+def _engine(expr: Expr, prefix: str = "") -> Any:
+    """One fact's tests as an engine expression; `prefix` names the buyer's facts on a party fact."""
     if isinstance(expr, And):
-        return {"$and": [_engine(e) for e in expr.items]}
+        return {"$and": [_engine(e, prefix) for e in expr.items]}
     if isinstance(expr, Or):
-        return {"$or": [_engine(e) for e in expr.items]}
+        return {"$or": [_engine(e, prefix) for e in expr.items]}
+    name = prefix + expr.ref.name if isinstance(expr, Known | Cmp) else ""
     if isinstance(expr, Known):
-        return {"$ex" if expr.present else "$nex": {expr.ref.name: 1}}
+        return {"$ex" if expr.present else "$nex": {name: 1}}
     if isinstance(expr, Cmp):
         value = _plain(expr.value)
         if expr.op == "==":
-            return {expr.ref.name: value}
-        return {ENGINE_OP[expr.op]: {expr.ref.name: value}}
+            return {name: value}
+        return {ENGINE_OP[expr.op]: {name: value}}
     raise AssertionError(f"not a test: {expr}")
 
 
@@ -352,11 +361,8 @@ def compile_pack(pack: RulePack, day: date) -> Program:
         engine_rules, needed = compiler.rule(rule)
         effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
-        for kind, elements, self_join in engine_rules:
-            body: dict[str, Any] = {"all": elements}
-            if self_join:
-                body["dist"] = 0
-            add(body, Activation(index, kind))
+        for kind, elements in engine_rules:
+            add({"all": elements}, Activation(index, kind))
     definition: dict[str, Any] = {}
     meanings: dict[str, tuple[Activation, ...]] = {}
     for n, (key, body) in enumerate(conditions.items()):
@@ -367,6 +373,7 @@ def compile_pack(pack: RulePack, day: date) -> Program:
         raise PackError(problems)
     return Program(definition=definition, meanings=meanings, asks=asks,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
+                   buyer_facts=frozenset(compiler.buyer_facts),
                    settings=compiler.settings, day=day, effects=effects)
 
 

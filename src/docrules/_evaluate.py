@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ._catalog import FACTS, Scope, application_values, party_values
-from ._compile import Program
+from ._compile import BUYER_PREFIX, Program
 from ._effects import SEVERITIES, STAGES, Effects
 from ._engine import Ruleset
 from .facts import Facts, Role
@@ -27,11 +27,16 @@ def buyer_positions(facts: Facts) -> list[int]:
 
 
 def engine_facts(program: Program, facts: Facts, age_day: date | None) -> list[dict[str, Any]]:
-    """The facts as durable-rules sees them: only what some rule names, parties by position."""
+    """The facts as durable-rules sees them: only what some rule names, parties by position, each
+    party carrying its buyer's facts that rules name (BUYER_PREFIX)."""
     out: list[dict[str, Any]] = [{"id": "a", "t": "app", **application_values(facts, program.app_facts)}]
-    values = party_values(facts, age_day, program.party_facts)
+    values = party_values(facts, age_day, program.party_facts | program.buyer_facts)
     for i, (buyer, known) in enumerate(zip(buyer_positions(facts), values, strict=True)):
-        out.append({"id": f"p{i}", "t": "party", "buyer_id": f"p{buyer}", **known})
+        fact = {"id": f"p{i}", "t": "party"}
+        fact.update((name, value) for name, value in known.items() if name in program.party_facts)
+        fact.update((BUYER_PREFIX + name, value) for name, value in values[buyer].items()
+                    if name in program.buyer_facts)
+        out.append(fact)
     return out
 
 
@@ -101,8 +106,9 @@ class _Builder:
         return None if index < 0 else self.facts.parties[index].id
 
 
-def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
+def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts, day: date,
              age_day: date | None) -> Result:
+    """`day` is the policy date of this check: `program` serves every day of its policy period."""
     fired = ruleset.run(engine_facts(program, facts, age_day))
     b = _Builder(pack, program, facts)
     fires: set[tuple[int, int]] = set()
@@ -141,7 +147,7 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
         "status": _status(severities, bool(questions)), "items": items, "issues": issues,
         "questions": questions, "amounts": dict(sorted(b.amounts.items())),
         "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
-        "as_of": program.day, "settings": program.settings})
+        "as_of": day, "settings": program.settings})
 
 
 def _questions(pack: RulePack, program: Program, facts: Facts,
@@ -149,12 +155,17 @@ def _questions(pack: RulePack, program: Program, facts: Facts,
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as age, the input facts it is computed from."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
+    buyers = buyer_positions(facts)
     for (rule_index, _), frame in sorted(undecided.items()):
         for alias, fact in program.asks[rule_index]:
-            bound = frame.get(alias)
-            if bound is None or fact in bound:
+            # the buyer's facts are on the party fact, prefixed
+            bound = frame.get("p" if alias == "b" else alias)
+            prop = BUYER_PREFIX + fact if alias == "b" else fact
+            if bound is None or prop in bound:
                 continue
             owner = -1 if alias == "a" else int(bound["id"][1:])
+            if alias == "b":
+                owner = buyers[owner]
             scope: Scope = "application" if alias == "a" else "party"
             for in_scope, name in FACTS[(scope, fact)].asks:
                 target = -1 if in_scope == "application" else owner

@@ -74,7 +74,7 @@ class Pack:
         signing = valid.application.signing_date
         day = as_of or signing or today or date.today()
         program, ruleset = self.program(day)
-        return evaluate(self.rules, program, ruleset, valid, as_of or signing)
+        return evaluate(self.rules, program, ruleset, valid, day, as_of or signing)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
