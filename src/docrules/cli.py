@@ -1,6 +1,7 @@
 """`docrules`: the command line. Parses arguments, calls the public API, renders, sets the exit code.
 
-Exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
+`check` exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
+`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output) or bad pack.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 from datetime import date
 from typing import TextIO
 
+from . import _batch as _batch_mod
 from . import _render
 from ._facts_input import read_facts
 from .checker import load_pack
@@ -41,11 +43,42 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     check.add_argument("--lang", choices=("zh", "en"), default="zh")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
+    batch = sub.add_parser("batch", help="check many applications: JSONL or CSV in, JSONL results out, in order")
+    batch.add_argument("file", help="JSONL (one application per line), CSV (.csv), or - for JSONL on stdin")
+    batch.add_argument("-o", "--output", help="write the results here (default: standard output)")
+    batch.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
+    batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
     return parser
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Exit 0 when every row was checked, 2 when some rows were not valid applications (their error
+    records are in the output) or the input or pack could not be read."""
+    try:
+        summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
+                                  as_of=args.as_of, stdout=stdout, stderr=stderr)
+    except OSError as exc:
+        print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
+        return EXIT_BAD_INPUT
+    except DocrulesError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return EXIT_BAD_INPUT
+    print(summary.line(), file=stderr)
+    return EXIT_BAD_INPUT if summary.counts["errors"] else 0
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "batch":
+        return _batch(args, stdout, stderr)
     try:
         pack = load_pack(args.pack)
         result = pack.check(read_facts(args.file), as_of=args.as_of)
