@@ -109,12 +109,13 @@ class _Builder:
 def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts, day: date,
              age_day: date | None) -> Result:
     """`day` is the policy date of this check: `program` serves every day of its policy period."""
-    fired = ruleset.run(engine_facts(program, facts, age_day))
+    asserted = engine_facts(program, facts, age_day)
+    fired = ruleset.run(asserted)
     b = _Builder(pack, program, facts)
     fires: set[tuple[int, int]] = set()
-    asks: dict[tuple[int, int], dict[str, Any]] = {}
+    asks: dict[tuple[int, int], dict[str, str]] = {}
     for name, frame in fired:
-        subject = int(frame["p"]["id"][1:]) if "p" in frame else -1
+        subject = int(frame["p"][1:]) if "p" in frame else -1
         for activation in program.meanings[name]:
             key = (activation.rule, subject)
             if activation.kind == "fire":
@@ -124,7 +125,8 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts, d
     for rule_index, subject in sorted(fires):  # rule order: the order of rules and sources in a line
         b.fire(program.effects[rule_index], subject)
     b.apply_minimums()
-    questions = _questions(pack, program, facts, {k: f for k, f in asks.items() if k not in fires})
+    questions = _questions(pack, program, facts, {f["id"]: f for f in asserted},
+                           {k: f for k, f in asks.items() if k not in fires})
 
     # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
     documents, codes = list(pack.documents), list(pack.issues)
@@ -150,10 +152,10 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts, d
         "as_of": day, "settings": program.settings})
 
 
-def _questions(pack: RulePack, program: Program, facts: Facts,
-               undecided: dict[tuple[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+def _questions(pack: RulePack, program: Program, facts: Facts, asserted: dict[str, dict[str, Any]],
+               undecided: dict[tuple[int, int], dict[str, str]]) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
-    fact such as age, the input facts it is computed from."""
+    fact such as age, the input facts it is computed from. `asserted`: the engine facts by id."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
     buyers = buyer_positions(facts)
     for (rule_index, _), frame in sorted(undecided.items()):
@@ -161,9 +163,9 @@ def _questions(pack: RulePack, program: Program, facts: Facts,
             # the buyer's facts are on the party fact, prefixed
             bound = frame.get("p" if alias == "b" else alias)
             prop = BUYER_PREFIX + fact if alias == "b" else fact
-            if bound is None or prop in bound:
+            if bound is None or prop in asserted[bound]:
                 continue
-            owner = -1 if alias == "a" else int(bound["id"][1:])
+            owner = -1 if alias == "a" else int(bound[1:])
             if alias == "b":
                 owner = buyers[owner]
             scope: Scope = "application" if alias == "a" else "party"
