@@ -268,6 +268,10 @@ class Floor:
         return int(SETTINGS[value.removeprefix("setting.")]) if isinstance(value, str) else value
 
     def check(self, facts: Facts, today: date) -> Result:
+        return Result.model_validate(self.result_data(facts, today))
+
+    def result_data(self, facts: Facts, today: date) -> dict[str, Any]:
+        """The result as plain data, before it is validated into the `Result` model."""
         app_model = facts.application
         day = app_model.signing_date
         app = {name: _plain(getattr(app_model, name)) for name in APP_FACTS}
@@ -319,9 +323,8 @@ class Floor:
         if app["price"] is not None:
             exact = Decimal(app["price"]) * Decimal(str(SETTINGS["maintenance_fund_rate"]))
             amounts["maintenance_fund"] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        return Result.model_validate({"status": status, "items": item_list, "issues": issue_list,
-                                      "questions": questions, "amounts": amounts, "pack": self.info,
-                                      "as_of": day or today, "settings": SETTINGS})
+        return {"status": status, "items": item_list, "issues": issue_list, "questions": questions,
+                "amounts": amounts, "pack": self.info, "as_of": day or today, "settings": SETTINGS}
 
     def _cite(self, line: dict[str, Any], rule: int) -> None:
         if RULES[rule].id not in line["rules"]:
