@@ -154,7 +154,8 @@ def main() -> int:
     targets = [(f"median ≤ {RATIO_TARGET:g}x the floor", ratio <= RATIO_TARGET),
                (f"load+compile < {LOAD_TARGET_MS:g} ms", statistics.median(loads) < LOAD_TARGET_MS)]
     if args.batch:
-        rows: list[_batch.Row] = [(n + 1, json.dumps(d)) for n, d in enumerate(applications(args.batch, seed=7))]
+        rows: list[_batch.Row] = [(n + 1, json.dumps(d).encode())
+                                  for n, d in enumerate(applications(args.batch, seed=7))]
         one, two = batch_rate(rows, 1), batch_rate(rows, 2)
         print(f"batch, {args.batch} rows: 1 process {one:,.0f}/s, 2 processes {two:,.0f}/s, "
               f"ratio {two / one:.2f}x (this machine's ceiling, a CPU loop on 2 processes: "

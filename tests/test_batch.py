@@ -31,19 +31,20 @@ def _batch_cli(*argv: str) -> tuple[int, str, str]:
 
 def test_results_in_input_order_with_error_records(tmp_path: Path, pack: docrules.Pack) -> None:
     source = _write_jsonl(tmp_path / "in.jsonl", ['{"parties": [', json.dumps({"parties": []}), "[1, 2]"])
+    source.write_bytes(source.read_bytes() + b'{"parties": "\xff"}\n' + b"[" * 100_000 + b"\n")
     code, out, err = _batch_cli(str(source), "--jobs", "2")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 2  # some rows were errors; all the others were checked
-    assert [r["line"] for r in records] == [*range(1, 61), 62, 63, 64, *range(65, 155)]
+    assert [r["line"] for r in records] == [*range(1, 61), 62, 63, 64, *range(65, 157)]
     errors = {r["line"]: r["error"] for r in records if "error" in r}
-    assert [e[0]["code"] for e in errors.values()] == ["DR502", "DR510", "DR503"]
+    assert [e[0]["code"] for e in errors.values()] == ["DR502", "DR510", "DR503", "DR502", "DR502"]
     assert errors[63][0]["path"] == "parties"
     checked = [r for r in records if "result" in r]
     assert len(checked) == len(APPS)
     for record, app in zip(checked[:20], APPS, strict=False):  # the same result as one check
         today = date.fromisoformat(record["result"]["as_of"])
         assert record["result"] == json.loads(pack.check(app, today=today).model_dump_json())
-    assert err.strip().endswith("errors") and f"{len(APPS) + 3} applications" in err
+    assert err.strip().endswith("5 errors") and f"{len(APPS) + 5} applications" in err
     assert "buyer1" not in err  # no facts in the progress or the summary
 
 
@@ -58,7 +59,8 @@ def test_one_and_two_processes_write_the_same_output(tmp_path: Path) -> None:
 
 
 def test_the_policy_date_is_pinned_once_for_the_batch() -> None:
-    rows = [(n, json.dumps({"parties": [{"id": "b", "role": "buyer"}]})) for n in range(1, 4)]
+    rows: list[_batch.Row] = [(n, json.dumps({"parties": [{"id": "b", "role": "buyer"}]}).encode())
+                              for n in range(1, 4)]
     out = io.StringIO()
     _batch.run_batch(rows, out, jobs=1, today=date(2026, 11, 27))
     assert {json.loads(line)["result"]["as_of"] for line in out.getvalue().splitlines()} == {"2026-11-27"}

@@ -14,6 +14,7 @@ empty is left out, numbers and true/false are converted by the fact's type.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from ._catalog import FACTS
 from .checker import Pack, load_pack
@@ -33,8 +34,9 @@ from .diagnostics import Diagnostic, DocrulesError
 from .results import Status
 
 CHUNK = 64  # rows per task: large enough that inter-process traffic is a small part of the cost
-# A row: its line number in the input, and the raw JSON text (JSONL) or its cells by header (CSV).
-Row = tuple[int, str | dict[str, str]]
+# A row: its line number in the input, and its raw bytes (JSONL: decoded in the worker, so a line that is
+# not UTF-8 is one bad row) or its cells by header (CSV).
+Row = tuple[int, bytes | dict[str, str]]
 OUTCOMES = (*(s.value for s in Status), "errors")
 
 
@@ -88,20 +90,24 @@ def csv_facts(cells: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def read_rows(source: TextIO, csv_input: bool) -> Iterator[Row]:
+def read_rows(source: BinaryIO, csv_input: bool) -> Iterator[Row]:
     if csv_input:
-        # cells beyond the header's columns land under a name that validation reports as unknown
-        reader = csv.DictReader(source, restkey="(cells beyond the header)", restval="")
-        if reader.fieldnames is None:
-            return
-        start = reader.line_num + 1
-        for cells in reader:
-            yield start, cells
+        text = io.TextIOWrapper(source, encoding="utf-8", newline="")
+        try:
+            # cells beyond the header's columns land under a name that validation reports as unknown
+            reader = csv.DictReader(text, restkey="(cells beyond the header)", restval="")
+            if reader.fieldnames is None:
+                return
             start = reader.line_num + 1
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        finally:
+            text.detach()  # the caller closes `source`
         return
-    for number, text in enumerate(source, 1):
-        if text.strip():
-            yield number, text
+    for number, line in enumerate(source, 1):
+        if line.strip():
+            yield number, line
 
 
 _pack: Pack | None = None
@@ -127,6 +133,10 @@ def check_row(pack: Pack, row: Row, today: date, as_of: date | None) -> tuple[st
     except json.JSONDecodeError as exc:
         return "errors", _error(number, [Diagnostic(code="DR502", message=f"invalid JSON: {exc.msg} "
                                                     f"(column {exc.colno})")])
+    except UnicodeDecodeError:
+        return "errors", _error(number, [Diagnostic(code="DR502", message="invalid JSON: not UTF-8 text")])
+    except RecursionError:
+        return "errors", _error(number, [Diagnostic(code="DR502", message="invalid JSON: nested too deeply")])
     try:
         result = pack.check(data, as_of=as_of, today=today)
     except DocrulesError as exc:
@@ -227,7 +237,7 @@ def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | 
     total = None if source == "-" else count_rows(Path(source), csv_input)
     progress = Progress(stderr, total)
     with ExitStack() as files:
-        inp = sys.stdin if source == "-" else files.enter_context(open(source, encoding="utf-8", newline=""))
+        inp = sys.stdin.buffer if source == "-" else files.enter_context(open(source, "rb"))
         out = stdout if output in (None, "-") else files.enter_context(open(output, "w", encoding="utf-8"))
         return run_batch(read_rows(inp, csv_input), out, pack_path=pack_path, jobs=jobs, as_of=as_of,
                          progress=progress)
