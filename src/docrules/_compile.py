@@ -27,6 +27,7 @@ from ._effects import Effects, rule_effects
 from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
 from .diagnostics import Diagnostic, PackError
 from .pack import RuleDef, RulePack, SettingValue
+from .results import Text
 
 Kind = Literal["fire", "ask"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
@@ -62,6 +63,10 @@ class Program:
     settings: dict[str, SettingValue]
     day: date
     effects: dict[int, Effects]  # rule → what firing it adds to the result
+    # The catalogs by index, (name, text): built once because validating a model instance into the
+    # result costs nothing, while validating the same text as a dict costs it every check.
+    documents: tuple[tuple[str, Text], ...]
+    issues: tuple[tuple[str, Text], ...]
 
 
 def active(rule: RuleDef, day: date) -> bool:
@@ -374,7 +379,9 @@ def compile_pack(pack: RulePack, day: date) -> Program:
     return Program(definition=definition, meanings=meanings, asks=asks,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    buyer_facts=frozenset(compiler.buyer_facts),
-                   settings=compiler.settings, day=day, effects=effects)
+                   settings=compiler.settings, day=day, effects=effects,
+                   documents=tuple((n, Text(zh=d.zh, en=d.en)) for n, d in pack.documents.items()),
+                   issues=tuple((c, Text(zh=i.zh, en=i.en)) for c, i in pack.issues.items()))
 
 
 __all__ = ["Activation", "Program", "Scope", "compile_pack", "policy_boundaries", "settings_on"]

@@ -129,21 +129,20 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts, d
                            {k: f for k, f in asks.items() if k not in fires})
 
     # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
-    documents, codes = list(pack.documents), list(pack.issues)
     items = []
     for (stage, party, doc), line in sorted(b.items.items()):
-        catalog = pack.documents[documents[doc]]
-        items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": documents[doc],
-                      "label": {"zh": catalog.zh, "en": catalog.en}, "originals": line.originals,
+        document, label = program.documents[doc]
+        items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": document,
+                      "label": label, "originals": line.originals,
                       "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
                       "rules": list(line.rules), "sources": list(line.sources)})
     issues = []
     severities = set()
     for (severity, party, code), line in sorted(b.issues.items()):
-        definition = pack.issues[codes[code]]
+        name, message = program.issues[code]
         severities.add(SEVERITIES[severity])
-        issues.append({"code": codes[code], "severity": SEVERITIES[severity], "party": b.party_id(party),
-                       "message": {"zh": definition.zh, "en": definition.en}, "rules": list(line.rules),
+        issues.append({"code": name, "severity": SEVERITIES[severity], "party": b.party_id(party),
+                       "message": message, "rules": list(line.rules),
                        "sources": list(line.sources)})
     return Result.model_validate({
         "status": _status(severities, bool(questions)), "items": items, "issues": issues,
