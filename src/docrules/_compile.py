@@ -54,6 +54,8 @@ class Activation:
 
 @dataclass(frozen=True)
 class Program:
+    """A pack compiled for one policy period: it serves every day of that period, so it holds no date."""
+
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
@@ -61,7 +63,6 @@ class Program:
     party_facts: frozenset[str]
     buyer_facts: frozenset[str]  # facts of a party's buyer that rules name (as buyer.X)
     settings: dict[str, SettingValue]
-    day: date
     effects: dict[int, Effects]  # rule → what firing it adds to the result
     # The catalogs by index, (name, text): built once because validating a model instance into the
     # result costs nothing, while validating the same text as a dict costs it every check.
@@ -379,7 +380,7 @@ def compile_pack(pack: RulePack, day: date) -> Program:
     return Program(definition=definition, meanings=meanings, asks=asks,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    buyer_facts=frozenset(compiler.buyer_facts),
-                   settings=compiler.settings, day=day, effects=effects,
+                   settings=compiler.settings, effects=effects,
                    documents=tuple((n, Text(zh=d.zh, en=d.en)) for n, d in pack.documents.items()),
                    issues=tuple((c, Text(zh=i.zh, en=i.en)) for c, i in pack.issues.items()))
 
