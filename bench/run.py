@@ -142,7 +142,7 @@ def main() -> int:
     ratio = ours.median_us / base.median_us
 
     print(f"docrules benchmark: {args.apps} generated applications (seed {args.seed}), {args.checks} checks "
-          f"each side; Python {platform.python_version()}, {_batch.default_jobs()} cores")
+          f"(floor {floor_checks}); Python {platform.python_version()}, {_batch.default_jobs()} cores")
     print(f"agreement with the floor: {args.apps - len(disagree)}/{args.apps} identical results")
     print(f"{'':24}{'docrules':>14}{'floor':>14}{'ratio':>10}")
     print(f"{'median µs/check':24}{ours.median_us:>14.1f}{base.median_us:>14.1f}{ratio:>9.2f}x")
