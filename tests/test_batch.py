@@ -83,6 +83,13 @@ def test_csv_columns_are_fact_paths(tmp_path: Path) -> None:
     assert code == 2 and "3 applications" in err
 
 
+def test_a_csv_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"application.price,parties.0.id,parties.0.role\n1,\xff,buyer\n")
+    code, _, err = _batch_cli(str(source), "--jobs", "1")
+    assert code == 2 and "not UTF-8" in err and "Traceback" not in err
+
+
 def test_csv_facts_mapping() -> None:
     facts = _batch.csv_facts({"application.price": "12", "parties.1.id": "x", "parties.1.role": "buyer",
                               "parties.0.id": "", "parties.1.id_card_digits": "18", "extra": "1"})

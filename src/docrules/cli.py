@@ -67,6 +67,9 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except OSError as exc:
         print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
         return EXIT_BAD_INPUT
+    except UnicodeDecodeError:  # CSV is read as one text; a JSONL line that is not UTF-8 is one error record
+        print(f"{args.file}: error[DR502] not UTF-8 text", file=stderr)
+        return EXIT_BAD_INPUT
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
