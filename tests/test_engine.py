@@ -116,3 +116,16 @@ def test_an_engine_failure_is_an_error_not_a_partial_result(pack_copy: Path) -> 
         used.run([{"id": "a", "t": "app"}, {"id": "a", "t": "app"}])
     assert pack.check(facts) == first
     assert pack.program(date(2026, 12, 1))[1] is not used
+
+
+def test_activations_are_read_by_fact_id_whatever_the_strings_inside(pack: docrules.Pack) -> None:
+    """Matched facts are found by their `{"id": ...` start in the engine's message; a phone that looks
+    like one is escaped inside its JSON string and changes nothing."""
+    facts = docrules.read_facts(FIXTURES / "macau-couple-contact-without-phone.toml").model_dump(mode="json")
+    tricky = json.loads(json.dumps(facts))
+    for party in tricky["parties"]:
+        party["phone"] = '"},"p":{"id": "p9", "t": "'
+    plain = json.loads(json.dumps(facts))
+    for party in plain["parties"]:
+        party["phone"] = "x"
+    assert pack.check(tricky) == pack.check(plain)

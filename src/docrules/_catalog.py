@@ -111,9 +111,10 @@ def party_values(facts: Facts, day: date | None, used: frozenset[str]) -> list[d
         if p.of in links:
             links[p.of][p.role.value] = links[p.of].get(p.role.value, 0) + 1
     out = []
+    names = sorted(used)
     for p in facts.parties:
         values: dict[str, Any] = {}
-        for name in sorted(used):
+        for name in names:
             if name in ("age", "age_from_birthday"):
                 if p.birth_date is not None and day is not None:
                     values[name] = age_on(p.birth_date, day, from_birthday=name == "age_from_birthday")

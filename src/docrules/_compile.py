@@ -27,9 +27,15 @@ from ._effects import Effects, rule_effects
 from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
 from .diagnostics import Diagnostic, PackError
 from .pack import RuleDef, RulePack, SettingValue
+from .results import Text
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
+# A party's buyer is one fact per party, so the buyer's facts that rules name are copied onto the party
+# fact under this prefix instead of joining two party facts in the engine: durable-rules 2.0.28 loses
+# the join test of an element that also has an `$or` (a guarantor matched another buyer's identity),
+# and joins are its most expensive nodes.
+BUYER_PREFIX = "buyer_"
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
 MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
 MAX_VALUES_PER_PROPERTY = 400  # and so do more than 512 children of one alpha node
@@ -52,21 +58,26 @@ class Activation:
 class EngineRule:
     kind: Kind
     elements: list[dict[str, Any]]
-    self_join: bool  # a buyer is its own buyer: the same fact may fill both `p` and `b`
     test: int = -1
 
 
 @dataclass(frozen=True)
 class Program:
+    """A pack compiled for one policy period: it serves every day of that period, so it holds no date."""
+
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
     tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
+    buyer_facts: frozenset[str]  # facts of a party's buyer that rules name (as buyer.X)
     settings: dict[str, SettingValue]
-    day: date
     effects: dict[int, Effects]  # rule → what firing it adds to the result
+    # The catalogs by index, (name, text): built once because validating a model instance into the
+    # result costs nothing, while validating the same text as a dict costs it every check.
+    documents: tuple[tuple[str, Text], ...]
+    issues: tuple[tuple[str, Text], ...]
 
 
 def active(rule: RuleDef, day: date) -> bool:
@@ -107,6 +118,7 @@ class Compiler:
                         for key, rules in derived_facts(pack).items()}
         self.app_facts: set[str] = set()
         self.party_facts: set[str] = {"role"}
+        self.buyer_facts: set[str] = set()
 
     # derived facts, settings, not ------------------------------------------------------------
     def expand(self, expr: Expr, alias_map: dict[str, str]) -> Expr:
@@ -150,35 +162,35 @@ class Compiler:
     def rule(self, rule: RuleDef, *, trace: bool = False) -> tuple[list[EngineRule], list[Ref], tuple[Expr, ...]]:
         cond = self.condition(rule)
         needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
-        out = [EngineRule("fire", *self.elements(alt, rule)) for alt in alternatives(cond, rule)]
+        out = [EngineRule("fire", self.elements(alt, rule)) for alt in alternatives(cond, rule)]
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
             ask = simplify(And((_relax(cond), missing)))
-            out += [EngineRule("ask", *self.elements(alt, rule)) for alt in alternatives(ask, rule)]
+            out += [EngineRule("ask", self.elements(alt, rule)) for alt in alternatives(ask, rule)]
         tests: tuple[Expr, ...] = ()
         if trace:  # each test on its own, so an explanation can say which held and which did not
             tests = cond.items if isinstance(cond, And) else (cond,)
             for n, test in enumerate(tests):
-                out += [EngineRule("test", *self.elements(alt, rule), test=n) for alt in alternatives(test, rule)]
+                out += [EngineRule("test", self.elements(alt, rule), test=n) for alt in alternatives(test, rule)]
         for r in all_refs(cond):
-            (self.app_facts if r.alias == "app" else self.party_facts).add(r.name)
+            {"app": self.app_facts, "party": self.party_facts, "buyer": self.buyer_facts}[r.alias].add(r.name)
         return out, _unique(needed), tests
 
-    def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> tuple[list[dict[str, Any]], bool]:
+    def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> list[dict[str, Any]]:
         aliases = set(alt)
         aliases.add("party" if rule.for_ == "party" else "app")  # the fact the rule is about
+        if "buyer" in aliases:
+            aliases.add("party")  # the buyer's facts ride on the party fact: no join (see BUYER_PREFIX)
         els: list[dict[str, Any]] = []
-        for alias in ("app", "party", "buyer"):
+        for alias in ("app", "party"):
             if alias not in aliases:
                 continue
             tests: list[Any] = [{"t": "app" if alias == "app" else "party"}]
             tests += [_engine(e) for e in alt.get(alias, [])]
-            if alias == "buyer":
-                tests.append({"role": "buyer"})
-                tests.append({"id": {"p": "buyer_id"}})  # join last: literal tests first (§6)
+            if alias == "party":
+                tests += [_engine(e, BUYER_PREFIX) for e in alt.get("buyer", [])]
             els.append({ENGINE_ALIAS[alias]: {"$and": tests} if len(tests) > 1 else tests[0]})
-        # a buyer is its own buyer: the same fact may fill both `p` and `b`
-        return els, "buyer" in aliases
+        return els
 
 
 def _negate(expr: Expr) -> Expr:
@@ -296,18 +308,20 @@ def alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
     return alts
 
 
-def _engine(expr: Expr) -> Any:
+def _engine(expr: Expr, prefix: str = "") -> Any:
+    """One fact's tests as an engine expression; `prefix` names the buyer's facts on a party fact."""
     if isinstance(expr, And):
-        return {"$and": [_engine(e) for e in expr.items]}
+        return {"$and": [_engine(e, prefix) for e in expr.items]}
     if isinstance(expr, Or):
-        return {"$or": [_engine(e) for e in expr.items]}
+        return {"$or": [_engine(e, prefix) for e in expr.items]}
+    name = prefix + expr.ref.name if isinstance(expr, Known | Cmp) else ""
     if isinstance(expr, Known):
-        return {"$ex" if expr.present else "$nex": {expr.ref.name: 1}}
+        return {"$ex" if expr.present else "$nex": {name: 1}}
     if isinstance(expr, Cmp):
         value = _plain(expr.value)
         if expr.op == "==":
-            return {expr.ref.name: value}
-        return {ENGINE_OP[expr.op]: {expr.ref.name: value}}
+            return {name: value}
+        return {ENGINE_OP[expr.op]: {name: value}}
     raise AssertionError(f"not a test: {expr}")
 
 
@@ -377,10 +391,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
             effects[index] = rule_effects(pack, rule, compiler.settings)
         asks[index] = tuple((ENGINE_ALIAS[r.alias], r.name) for r in needed)
         for engine_rule in engine_rules:
-            body: dict[str, Any] = {"all": engine_rule.elements}
-            if engine_rule.self_join:
-                body["dist"] = 0
-            add(body, Activation(index, engine_rule.kind, engine_rule.test))
+            add({"all": engine_rule.elements}, Activation(index, engine_rule.kind, engine_rule.test))
     definition: dict[str, Any] = {}
     meanings: dict[str, tuple[Activation, ...]] = {}
     for n, (key, body) in enumerate(conditions.items()):
@@ -391,7 +402,10 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
         raise PackError(problems)
     return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
-                   settings=compiler.settings, day=day, effects=effects)
+                   buyer_facts=frozenset(compiler.buyer_facts),
+                   settings=compiler.settings, effects=effects,
+                   documents=tuple((n, Text(zh=d.zh, en=d.en)) for n, d in pack.documents.items()),
+                   issues=tuple((c, Text(zh=i.zh, en=i.en)) for c, i in pack.issues.items()))
 
 
 __all__ = ["Activation", "Program", "Scope", "compile_pack", "policy_boundaries", "settings_on"]

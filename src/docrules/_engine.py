@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,9 @@ import durable_rules_engine as _dre
 
 from .diagnostics import Diagnostic, EngineError
 
-_LOCK = threading.Lock()
+# Re-entrant: a dropped ruleset is freed by its finalizer, which may run (garbage collection) in a
+# thread that already holds the lock between two engine calls.
+_LOCK = threading.RLock()
 _NAMES = itertools.count()
 _SIDS = itertools.count()
 _NO_MATCH, _OBSERVED = 1, 2  # assert_facts codes: some fact matched no rule (fine); a duplicate id
@@ -47,14 +50,18 @@ class Ruleset:
             except Exception as exc:  # the C core reports every refusal as a bare error code
                 raise EngineError([Diagnostic(code="DR307", message=f"durable-rules refused the compiled "
                                               f"pack: {exc}")]) from None
+        # A pack dropped without close() must not keep its engine memory (~1.5 MiB) for ever.
+        self._free = weakref.finalize(self, _delete_ruleset, self._handle)
 
-    def run(self, facts: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-        """Assert `facts` in a fresh session, collect every activation (engine rule name and the
-        facts it matched, by alias), end the session. Facts need unique `id`s."""
+    def run(self, facts: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+        """Assert `facts` in a fresh session, collect every activation (engine rule name and the ids of
+        the facts it matched, by alias), end the session. Facts need unique `id`s."""
         sid = str(next(_SIDS))
         self.last_sid = sid
-        batch = json.dumps([{**f, "sid": sid} for f in facts], ensure_ascii=False)
-        fired: list[tuple[str, dict[str, Any]]] = []
+        # "id" first in every fact: activations echo each matched fact's JSON text as asserted, so the
+        # ids are read from its start instead of decoding whole facts (most of the cost per activation)
+        batch = json.dumps([{"id": f["id"], **f, "sid": sid} for f in facts], ensure_ascii=False)
+        messages: list[str] = []
         with _LOCK:
             handle = self._handle
             if handle is None:
@@ -68,8 +75,7 @@ class Ruleset:
                 started = _dre.start_action_for_state(handle, state)
                 message = started[1] if started else None
                 while message:
-                    ((name, frame),) = json.loads(message).items()
-                    fired.append((name, frame))
+                    messages.append(message)
                     message = _dre.complete_and_start_action(handle, state)
                 clean = started is not None
             except EngineError:
@@ -85,11 +91,11 @@ class Ruleset:
                     # A state whose actions did not all run may hold an uninitialised context that
                     # delete_state would free (§7): give up this ruleset (freeing it does not walk
                     # its states) and let the owner register a fresh one.
-                    _dre.delete_ruleset(handle)
+                    self._free()
                     self._handle = None
                     self.broken = True
                     self.live_sessions = 0
-        return fired
+        return [_activation(m) for m in messages]
 
     @property
     def closed(self) -> bool:
@@ -109,7 +115,29 @@ class Ruleset:
     def close(self) -> None:
         """Free the engine's memory for this ruleset; only once no check can use it any more."""
         with _LOCK:
-            if self._handle is not None:
-                _dre.delete_ruleset(self._handle)
-                self._handle = None
+            self._free()
+            self._handle = None
+
+
+# An activation: {"<rule>":{"<alias>":{"id": "<id>", ...},...}}. Inside a JSON string every quote is
+# escaped, so this only occurs where a matched fact starts; str.find is the cheapest scan of the text.
+_FACT_START = '":{"id": "'
+
+
+def _activation(message: str) -> tuple[str, dict[str, str]]:
+    name_end = message.index('":')
+    bound: dict[str, str] = {}
+    at = message.find(_FACT_START, name_end + 2)
+    while at >= 0:
+        alias = message[message.rindex('"', 0, at) + 1:at]
+        id_start = at + len(_FACT_START)
+        id_end = message.index('"', id_start)
+        bound[alias] = message[id_start:id_end]
+        at = message.find(_FACT_START, id_end)
+    return message[2:name_end], bound
+
+
+def _delete_ruleset(handle: int) -> None:
+    with _LOCK:
+        _dre.delete_ruleset(handle)
 

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ._catalog import FACTS, Scope, application_values, party_values
-from ._compile import Program
+from ._compile import BUYER_PREFIX, Program
 from ._effects import SEVERITIES, STAGES, Effects
 from ._engine import Ruleset
 from .facts import Facts, Role
@@ -27,11 +27,16 @@ def buyer_positions(facts: Facts) -> list[int]:
 
 
 def engine_facts(program: Program, facts: Facts, age_day: date | None) -> list[dict[str, Any]]:
-    """The facts as durable-rules sees them: only what some rule names, parties by position."""
+    """The facts as durable-rules sees them: only what some rule names, parties by position, each
+    party carrying its buyer's facts that rules name (BUYER_PREFIX)."""
     out: list[dict[str, Any]] = [{"id": "a", "t": "app", **application_values(facts, program.app_facts)}]
-    values = party_values(facts, age_day, program.party_facts)
+    values = party_values(facts, age_day, program.party_facts | program.buyer_facts)
     for i, (buyer, known) in enumerate(zip(buyer_positions(facts), values, strict=True)):
-        out.append({"id": f"p{i}", "t": "party", "buyer_id": f"p{buyer}", **known})
+        fact = {"id": f"p{i}", "t": "party"}
+        fact.update((name, value) for name, value in known.items() if name in program.party_facts)
+        fact.update((BUYER_PREFIX + name, value) for name, value in values[buyer].items()
+                    if name in program.buyer_facts)
+        out.append(fact)
     return out
 
 
@@ -135,30 +140,33 @@ class _Builder:
 @dataclass(frozen=True)
 class Trace:
     """What the engine matched for one check: (rule, subject) pairs whose condition held, and those it
-    could not decide (with the facts it matched). A subject is a party's position, -1 the application."""
+    could not decide, each with the ids of the facts it matched by alias. A subject is a party's
+    position, -1 the application. `asserted` is what the engine was given, by fact id."""
 
-    fires: dict[tuple[int, int], dict[str, Any]]
-    asks: dict[tuple[int, int], dict[str, Any]]
+    asserted: dict[str, dict[str, Any]]
+    fires: dict[tuple[int, int], dict[str, str]]
+    asks: dict[tuple[int, int], dict[str, str]]
     tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
 
     @property
-    def undecided(self) -> dict[tuple[int, int], dict[str, Any]]:
+    def undecided(self) -> dict[tuple[int, int], dict[str, str]]:
         return {k: f for k, f in self.asks.items() if k not in self.fires}
 
 
 def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None) -> Trace:
-    fires: dict[tuple[int, int], dict[str, Any]] = {}
-    asks: dict[tuple[int, int], dict[str, Any]] = {}
+    asserted = engine_facts(program, facts, age_day)
+    fires: dict[tuple[int, int], dict[str, str]] = {}
+    asks: dict[tuple[int, int], dict[str, str]] = {}
     tests: set[tuple[int, int, int]] = set()
-    for name, frame in ruleset.run(engine_facts(program, facts, age_day)):
-        subject = int(frame["p"]["id"][1:]) if "p" in frame else -1
+    for name, frame in ruleset.run(asserted):
+        subject = int(frame["p"][1:]) if "p" in frame else -1
         for activation in program.meanings[name]:
             if activation.kind == "test":
                 tests.add((activation.rule, subject, activation.test))
             else:
                 target = fires if activation.kind == "fire" else asks
                 target.setdefault((activation.rule, subject), frame)
-    return Trace(fires, asks, tests)
+    return Trace({f["id"]: f for f in asserted}, fires, asks, tests)
 
 
 def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
@@ -167,8 +175,7 @@ def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
 
 
 def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: date) -> Result:
-    """The result of one check. `day` is its policy date: the program serves its whole policy period,
-    so `program.day` is only the day it was first compiled for."""
+    """The result of one check on its policy date `day` (a program serves a whole policy period)."""
     b = _Builder(pack, program, facts)
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
@@ -176,26 +183,24 @@ def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: dat
             b.fire(effects, subject)
     b.apply_minimums()
     received, missing = b.mark_received()
-    questions = _questions(pack, program, facts, trace.undecided)
+    questions = _questions(pack, program, facts, trace)
 
     # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
-    documents, codes = list(pack.documents), list(pack.issues)
     items = []
     for (stage, party, doc), line in sorted(b.items.items()):
-        catalog = pack.documents[documents[doc]]
-        items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": documents[doc],
-                      "label": {"zh": catalog.zh, "en": catalog.en}, "originals": line.originals,
+        document, label = program.documents[doc]
+        items.append({"stage": STAGES[stage], "party": b.party_id(party), "document": document,
+                      "label": label, "originals": line.originals,
                       "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
                       "rules": list(line.rules), "sources": list(line.sources),
                       "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc))})
     issues = []
     severities = set()
     for (severity, party, code), line in sorted(b.issues.items()):
-        definition = pack.issues[codes[code]]
+        name, message = program.issues[code]
         severities.add(SEVERITIES[severity])
-        issues.append({"code": codes[code], "severity": SEVERITIES[severity], "party": b.party_id(party),
-                       "message": {"zh": definition.zh, "en": definition.en}, "rules": list(line.rules),
-                       "sources": list(line.sources),
+        issues.append({"code": name, "severity": SEVERITIES[severity], "party": b.party_id(party),
+                       "message": message, "rules": list(line.rules), "sources": list(line.sources),
                        "documents": b.issue_documents.get((severity, party, code))})
     return Result.model_validate({
         "status": _status(severities, bool(questions)), "items": items, "issues": issues,
@@ -204,19 +209,24 @@ def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: dat
         "as_of": day, "settings": program.settings})
 
 
-def _questions(pack: RulePack, program: Program, facts: Facts,
-               undecided: dict[tuple[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+def _questions(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as age, the input facts it is computed from."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
-    for (rule_index, _), frame in sorted(undecided.items()):
+    buyers = buyer_positions(facts)
+    asserted = trace.asserted
+    for (rule_index, _), frame in sorted(trace.undecided.items()):
         if rule_index not in program.effects:  # a derived fact asks through the rules that use it
             continue
         for alias, fact in program.asks[rule_index]:
-            bound = frame.get(alias)
-            if bound is None or fact in bound:
+            # the buyer's facts are on the party fact, prefixed
+            bound = frame.get("p" if alias == "b" else alias)
+            prop = BUYER_PREFIX + fact if alias == "b" else fact
+            if bound is None or prop in asserted[bound]:
                 continue
-            owner = -1 if alias == "a" else int(bound["id"][1:])
+            owner = -1 if alias == "a" else int(bound[1:])
+            if alias == "b":
+                owner = buyers[owner]
             scope: Scope = "application" if alias == "a" else "party"
             for in_scope, name in FACTS[(scope, fact)].asks:
                 target = -1 if in_scope == "application" else owner

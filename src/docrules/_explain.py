@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._compile import Program, all_refs
+from ._compile import BUYER_PREFIX, Program, all_refs
 from ._evaluate import buyer_positions, engine_facts
 from ._expr import Expr, Ref, describe, parse, refs
 from .checker import Pack, Traced, default_pack
@@ -101,9 +101,10 @@ class _Explainer:
         return None if position < 0 else self.facts.parties[position].id
 
     def value(self, ref: Ref, subject: int) -> Any:
-        fact = self.seen[0] if ref.alias == "app" else self.seen[1 + (self.buyer[subject] if ref.alias == "buyer"
-                                                                       else subject)]
-        return fact.get(ref.name)
+        if ref.alias == "app":
+            return self.seen[0].get(ref.name)
+        # a party's buyer's facts ride on the party's own engine fact
+        return self.seen[1 + subject].get(BUYER_PREFIX + ref.name if ref.alias == "buyer" else ref.name)
 
     def reason(self, index: int, subject: int) -> RuleReason:
         rule = self.pack.rules.rules[index]

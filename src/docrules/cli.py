@@ -1,6 +1,7 @@
 """`docrules`: the command line. Parses arguments, calls the public API, renders, sets the exit code.
 
-Exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
+`check` exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
+`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output) or bad pack.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TextIO
 
 from pydantic import BaseModel
 
+from . import _batch as _batch_mod
 from . import _render
 from ._cases import CaseFile, run_cases, update
 from ._coverage import measure
@@ -97,13 +99,46 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
     ask.add_argument("--lang", choices=("zh", "en"), default="zh")
     ask.add_argument("--save", type=Path, metavar="FILE", help="write the facts (.toml as TOML, else JSON)")
+
+    batch = sub.add_parser("batch", help="check many applications: JSONL or CSV in, JSONL results out, in order")
+    batch.add_argument("file", help="JSONL (one application per line), CSV (.csv), or - for JSONL on stdin")
+    batch.add_argument("-o", "--output", help="write the results here (default: standard output)")
+    batch.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
+    batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
+    batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
     return parser
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Exit 0 when every row was checked, 2 when some rows were not valid applications (their error
+    records are in the output) or the input or pack could not be read."""
+    try:
+        summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
+                                  as_of=args.as_of, stdout=stdout, stderr=stderr)
+    except OSError as exc:
+        print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError:  # CSV is read as one text; a JSONL line that is not UTF-8 is one error record
+        print(f"{args.file}: error[DR502] not UTF-8 text", file=stderr)
+        return EXIT_BAD_INPUT
+    except DocrulesError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.render(), file=stderr)
+        return EXIT_BAD_INPUT
+    print(summary.line(), file=stderr)
+    return EXIT_BAD_INPUT if summary.counts["errors"] else 0
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
-    command = {"ask": _ask, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint, "schema": _schema,
-               "serve": _serve, "test": _test}[args.command]
+    command = {"ask": _ask, "batch": _batch, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint,
+               "schema": _schema, "serve": _serve, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
