@@ -21,6 +21,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._facts_input import parse_facts, read_facts
+from ._toml_source import syntax_error
 from .checker import Pack, Traced
 from .diagnostics import Diagnostic, DocrulesError
 from .facts import Facts
@@ -114,9 +115,11 @@ def load_case(path: Path) -> Case:
     if path.suffix == ".toml":
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except OSError as exc:
             raise DocrulesError([Diagnostic(code="DR601", file=str(path), message=f"cannot read case: {exc}")]) \
                 from None
+        except tomllib.TOMLDecodeError as exc:
+            raise DocrulesError([syntax_error("DR601", str(path), exc)]) from None
         if "facts" in data:
             try:
                 case = CaseFile.model_validate(data)

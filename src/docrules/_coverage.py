@@ -6,10 +6,9 @@ line that defines it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from ._cases import Outcome
-from ._toml_source import source_map
+from ._lint import locate
 from .diagnostics import Diagnostic, Severity
 from .pack import RulePack
 
@@ -23,17 +22,6 @@ class Coverage:
     @property
     def percent(self) -> float:
         return 100.0 if self.total == 0 else 100.0 * self.covered / self.total
-
-
-def _where(pack: RulePack, kind: str, key: str) -> tuple[str | None, int | None, int | None]:
-    origin = pack.origin(kind, key)
-    if origin is None:
-        return None, None, None
-    try:
-        pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find(origin.path)
-    except OSError:
-        pos = None
-    return origin.file, pos.line if pos else None, pos.column if pos else None
 
 
 def measure(pack: RulePack, outcomes: list[Outcome]) -> Coverage:
@@ -60,9 +48,7 @@ def measure(pack: RulePack, outcomes: list[Outcome]) -> Coverage:
         total += 1
         covered += ok
         if not ok:
-            file, line, column = _where(pack, kind, key)
-            gaps.append(Diagnostic(code="DR603", severity=Severity.warning, file=file, line=line, column=column,
-                                   rule=key if kind == "rule" else None, message=message))
+            gaps.append(locate(pack, kind, key, Severity.warning, "DR603", message))
 
     for index, rule in enumerate(pack.rules):
         if not rule.enabled:

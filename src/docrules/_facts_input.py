@@ -17,6 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from ._toml_source import syntax_error
 from .diagnostics import Diagnostic, FactsError, did_you_mean
 from .facts import Application, Facts, Party, Received, Role
 
@@ -36,7 +37,7 @@ def read_facts(source: str | Path) -> Facts:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise FactsError([_syntax(name, str(exc))]) from None
+            raise FactsError([syntax_error("DR502", name, exc)]) from None
     else:
         try:
             data = json.loads(text)
@@ -46,17 +47,6 @@ def read_facts(source: str | Path) -> Facts:
                             message=f"invalid JSON: {exc.msg}")]
             ) from None
     return parse_facts(data, file=None if name == "-" else name)
-
-
-def _syntax(file: str, message: str) -> Diagnostic:
-    # tomllib puts the position in its message: "Expected '=' ... (at line 3, column 7)"
-    line = column = None
-    text = message
-    if message.endswith(")") and "(at line " in message:
-        text, _, pos = message.rpartition(" (at line ")
-        line_s, _, col_s = pos.rstrip(")").partition(", column ")
-        line, column = int(line_s), int(col_s)
-    return Diagnostic(code="DR502", file=file, line=line, column=column, message=f"invalid TOML: {text}")
 
 
 def parse_facts(data: object, *, file: str | None = None) -> Facts:

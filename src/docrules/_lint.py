@@ -131,12 +131,17 @@ def _excluded_twice(rule: RuleDef) -> list[str]:
     return [f"{ref} != {value!r}" for (ref, value), n in counts.items() if n > 1]
 
 
-def _locate(pack: RulePack, kind: str, key: str, severity: Severity, code: str, message: str,
-            hint: str | None = None) -> Diagnostic:
+def locate(pack: RulePack, kind: str, key: str, severity: Severity, code: str, message: str,
+           hint: str | None = None) -> Diagnostic:
+    """A diagnostic about a definition of the pack (rule, document, setting, issue), at the line that
+    defines it; the file is read again, since a loaded pack keeps where, not the text."""
     origin = pack.origin(kind, key)
     line = column = None
     if origin is not None:
-        pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find(origin.path)
+        try:
+            pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find(origin.path)
+        except OSError:  # changed or gone since the pack was loaded
+            pos = None
         line, column = (pos.line, pos.column) if pos else (None, None)
     return Diagnostic(code=code, severity=severity, file=origin.file if origin else None, line=line,
                       column=column, rule=key if kind == "rule" else None, message=message, hint=hint)
@@ -155,7 +160,7 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
             compile_pack(pack, day)
         except PackError as exc:
             for d in exc.diagnostics:
-                found = _locate(pack, "rule", d.rule, d.severity, d.code, d.message, d.hint) if d.rule else d
+                found = locate(pack, "rule", d.rule, d.severity, d.code, d.message, d.hint) if d.rule else d
                 if found not in out:
                     out.append(found)
     for rule in pack.rules:
@@ -163,22 +168,22 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
             continue
         periods = [c for c in compilers if active(rule, c.day)]
         if periods and all(_never_holds(c, rule) for c in periods):
-            out.append(_locate(pack, "rule", rule.id, Severity.error, "DR310",
+            out.append(locate(pack, "rule", rule.id, Severity.error, "DR310",
                                f"rule '{rule.id}': its condition can never hold",
                                "two of its tests on one fact contradict each other"))
         for slip in _excluded_twice(rule):
-            out.append(_locate(pack, "rule", rule.id, Severity.warning, "DR311",
+            out.append(locate(pack, "rule", rule.id, Severity.warning, "DR311",
                                f"rule '{rule.id}' excludes a value twice: {slip}"))
     return out
 
 
 def expired(pack: RulePack, today: date) -> list[Diagnostic]:
     """DR405: dated policy that is over. Not checked on load: a pack does not expire while in use."""
-    out = [_locate(pack, "rule", r.id, Severity.warning, "DR405",
+    out = [locate(pack, "rule", r.id, Severity.warning, "DR405",
                    f"rule '{r.id}' expired on {r.until}", "remove it, or keep it for re-checking old cases")
            for r in pack.rules if r.until is not None and r.until <= today]
     for name, setting in pack.settings.items():
         if all(v.until is not None and v.until <= today for v in setting.values):
-            out.append(_locate(pack, "setting", name, Severity.warning, "DR405",
+            out.append(locate(pack, "setting", name, Severity.warning, "DR405",
                                f"setting '{name}' has no value in force on {today} or later"))
     return out

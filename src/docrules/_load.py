@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ._check import check_pack
 from ._lint import logic_problems
-from ._toml_source import SourceMap, source_map
+from ._toml_source import SourceMap, source_map, syntax_error
 from .diagnostics import Diagnostic, PackError, Severity
 from .pack import Origin, PackFile, PackMeta, RulePack
 
@@ -50,7 +50,7 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            diagnostics.append(_toml_error(shown, str(exc)))
+            diagnostics.append(syntax_error("DR101", shown, exc))
             continue
         try:
             files.append((shown, PackFile.model_validate(data), smap))
@@ -65,16 +65,6 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
     if not any(d.severity is Severity.error for d in found):
         found += logic_problems(pack)
     return pack, found
-
-
-def _toml_error(file: str, message: str) -> Diagnostic:
-    line = column = None
-    text = message
-    if message.endswith(")") and "(at line " in message:
-        text, _, pos = message.rpartition(" (at line ")
-        line_s, _, col_s = pos.rstrip(")").partition(", column ")
-        line, column = int(line_s), int(col_s)
-    return Diagnostic(code="DR101", file=file, line=line, column=column, message=f"invalid TOML: {text}")
 
 
 def _schema_errors(file: str, smap: SourceMap, data: Any, errors: list[Any]) -> list[Diagnostic]:

@@ -8,7 +8,10 @@ position of the key that holds them (`SourceMap.find` walks up the path).
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic
 
 Path = tuple[str | int, ...]
 
@@ -108,3 +111,15 @@ def _resolve(names: tuple[str, ...], table: Path, counts: dict[Path, int]) -> Pa
         if path in counts:
             path = (*path, counts[path])
     return path
+
+
+def syntax_error(code: str, file: str, exc: tomllib.TOMLDecodeError) -> Diagnostic:
+    """A TOML syntax error as a located diagnostic. Python 3.11's tomllib keeps the position only in its
+    message ("Expected '=' ... (at line 3, column 7)")."""
+    message = str(exc)
+    line = column = None
+    if message.endswith(")") and "(at line " in message:
+        message, _, pos = message.rpartition(" (at line ")
+        line_s, _, col_s = pos.rstrip(")").partition(", column ")
+        line, column = int(line_s), int(col_s)
+    return Diagnostic(code=code, file=file, line=line, column=column, message=f"invalid TOML: {message}")
