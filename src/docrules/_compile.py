@@ -1,15 +1,17 @@
 """RulePack + a date → durable-rules ruleset definition. Pure: never imports durable.
 
-Each pack rule compiles to at most two kinds of engine rule:
+Each pack rule compiles to two kinds of engine rule (and, in a traced program, a third):
   fire — the condition holds for certain (a comparison on a missing fact never matches in the engine);
-  ask  — the condition could still hold, and a fact it names is missing: the result asks for it.
+  ask  — the condition could still hold, and a fact it names is missing: the result asks for it;
+  test — one test of the condition holds (for coverage and explanations only).
 So "unknown" is three-valued without a single negation in the engine: `ask` is the relaxed condition
 (each test `t` becomes `t or missing(fact)`) and `any fact missing`.
 
 On the way, derived facts are replaced by their definitions (so chains cost nothing at check time and a
 cycle is a load error), settings in force on the date become literals (so `in setting.partner_banks`
 is a plain test, and dated policy is a different compiled program), `not` is pushed down to the
-tests, and conditions over several facts are split per fact (party, its buyer, the application).
+tests, and conditions over several facts are split per fact (the party, with its buyer's facts copied
+onto it, and the application).
 Engine rules with identical conditions are merged: one activation, several pack rules.
 """
 
