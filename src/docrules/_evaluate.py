@@ -26,12 +26,12 @@ def buyer_positions(facts: Facts) -> list[int]:
     return [i if p.role is Role.buyer else index.get(p.of or "", i) for i, p in enumerate(facts.parties)]
 
 
-def engine_facts(program: Program, facts: Facts, age_day: date | None) -> list[dict[str, Any]]:
+def engine_facts(program: Program, facts: Facts, age_day: date | None, buyers: list[int]) -> list[dict[str, Any]]:
     """The facts as durable-rules sees them: only what some rule names, parties by position, each
     party carrying its buyer's facts that rules name (BUYER_PREFIX)."""
     out: list[dict[str, Any]] = [{"id": "a", "t": "app", **application_values(facts, program.app_facts)}]
     values = party_values(facts, age_day, program.party_facts | program.buyer_facts)
-    for i, (buyer, known) in enumerate(zip(buyer_positions(facts), values, strict=True)):
+    for i, (buyer, known) in enumerate(zip(buyers, values, strict=True)):
         fact = {"id": f"p{i}", "t": "party"}
         fact.update((name, value) for name, value in known.items() if name in program.party_facts)
         fact.update((BUYER_PREFIX + name, value) for name, value in values[buyer].items()
@@ -58,13 +58,13 @@ _Key = tuple[int, int, int]  # (stage or severity, party position or -1, documen
 
 
 class _Builder:
-    def __init__(self, pack: RulePack, program: Program, facts: Facts) -> None:
+    def __init__(self, pack: RulePack, program: Program, facts: Facts, buyers: list[int]) -> None:
         self.pack, self.program, self.facts = pack, program, facts
         self.items: dict[tuple[int, int, int], _Line] = {}
         self.issues: dict[tuple[int, int, int], _Line] = {}
         self.minimums: dict[int, tuple[int, list[Effects]]] = {}
         self.amounts: dict[str, int] = {}
-        self.buyer = buyer_positions(facts)
+        self.buyer = buyers
         self.issue_documents: dict[tuple[int, int, int], list[dict[str, str | None]]] = {}
 
     def whose(self, whose: Whose, subject: int) -> int:
@@ -144,6 +144,7 @@ class Trace:
     position, -1 the application. `asserted` is what the engine was given, by fact id."""
 
     asserted: dict[str, dict[str, Any]]
+    buyers: list[int]  # for each party, the position of the buyer it belongs to
     fires: dict[tuple[int, int], dict[str, str]]
     asks: dict[tuple[int, int], dict[str, str]]
     tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
@@ -154,7 +155,8 @@ class Trace:
 
 
 def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None) -> Trace:
-    asserted = engine_facts(program, facts, age_day)
+    buyers = buyer_positions(facts)
+    asserted = engine_facts(program, facts, age_day, buyers)
     fires: dict[tuple[int, int], dict[str, str]] = {}
     asks: dict[tuple[int, int], dict[str, str]] = {}
     tests: set[tuple[int, int, int]] = set()
@@ -166,17 +168,12 @@ def match(program: Program, ruleset: Ruleset, facts: Facts, age_day: date | None
             else:
                 target = fires if activation.kind == "fire" else asks
                 target.setdefault((activation.rule, subject), frame)
-    return Trace({f["id"]: f for f in asserted}, fires, asks, tests)
-
-
-def evaluate(pack: RulePack, program: Program, ruleset: Ruleset, facts: Facts,
-             age_day: date | None, day: date) -> Result:
-    return build(pack, program, facts, match(program, ruleset, facts, age_day), day)
+    return Trace({f["id"]: f for f in asserted}, buyers, fires, asks, tests)
 
 
 def build(pack: RulePack, program: Program, facts: Facts, trace: Trace, day: date) -> Result:
     """The result of one check on its policy date `day` (a program serves a whole policy period)."""
-    b = _Builder(pack, program, facts)
+    b = _Builder(pack, program, facts, trace.buyers)
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
         if effects is not None:  # derived facts fire only in a traced program, and add nothing
@@ -213,8 +210,7 @@ def _questions(pack: RulePack, program: Program, facts: Facts, trace: Trace) -> 
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as age, the input facts it is computed from."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
-    buyers = buyer_positions(facts)
-    asserted = trace.asserted
+    buyers, asserted = trace.buyers, trace.asserted
     for (rule_index, _), frame in sorted(trace.undecided.items()):
         if rule_index not in program.effects:  # a derived fact asks through the rules that use it
             continue

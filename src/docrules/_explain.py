@@ -10,7 +10,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ._compile import BUYER_PREFIX, Program, all_refs
-from ._evaluate import buyer_positions, engine_facts
 from ._expr import Expr, Ref, describe, parse, refs
 from .checker import Pack, Traced, default_pack
 from .facts import Facts
@@ -89,12 +88,13 @@ def _settings_named(pack: Pack, rule: RuleDef, program: Program) -> dict[str, An
 
 
 class _Explainer:
-    def __init__(self, pack: Pack, traced: Traced, age_day: date | None) -> None:
+    def __init__(self, pack: Pack, traced: Traced) -> None:
         self.pack, self.traced = pack, traced
         self.program = traced.program
         self.facts: Facts = traced.facts
-        self.buyer = buyer_positions(self.facts)
-        self.seen = engine_facts(self.program, self.facts, age_day)
+        self.buyer = traced.trace.buyers
+        # what the engine was given, in order: the application, then each party
+        self.seen = list(traced.trace.asserted.values())
         self.index = {r.id: n for n, r in enumerate(pack.rules.rules)}
 
     def party_id(self, position: int) -> str | None:
@@ -145,7 +145,7 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
     `why_not`, why a document is not on the list: each rule that could ask for it, with its tests."""
     pack = pack or default_pack()
     traced = pack.traced(facts, as_of=as_of, today=today)
-    x = _Explainer(pack, traced, as_of or traced.facts.application.signing_date)
+    x = _Explainer(pack, traced)
     result = traced.result
     fires = sorted(traced.trace.fires)
     items = []

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._compile import Program, compile_pack, policy_boundaries
 from ._engine import Ruleset
-from ._evaluate import Trace, build, evaluate, match
+from ._evaluate import Trace, build, match
 from ._facts_input import parse_facts, unknown_documents
 from ._lint import expired
 from ._load import load_rule_pack, read_rule_pack
@@ -89,21 +89,21 @@ class Pack:
         """Check one application. `as_of` previews the policy (and ages) as if it were signed that day;
         by default the signing date is used. When neither is known the policy in force `today` applies
         (default: the system date; pin it to make re-checks of saved applications reproducible)."""
-        valid = self.facts(facts)
-        signing = valid.application.signing_date
-        day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day)
-        return evaluate(self.rules, program, ruleset, valid, as_of or signing, day)
+        return self._run(facts, as_of, today, trace=False).result
 
     def traced(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
                today: date | None = None) -> Traced:
         """`check`, keeping what the engine matched: for test coverage and explanations."""
+        return self._run(facts, as_of, today, trace=True)
+
+    def _run(self, facts: Facts | dict[str, Any], as_of: date | None, today: date | None, *,
+             trace: bool) -> Traced:
         valid = self.facts(facts)
         signing = valid.application.signing_date
         day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day, trace=True)
-        trace = match(program, ruleset, valid, as_of or signing)
-        return Traced(build(self.rules, program, valid, trace, day), trace, program, valid)
+        program, ruleset = self.program(day, trace=trace)
+        matched = match(program, ruleset, valid, as_of or signing)
+        return Traced(build(self.rules, program, valid, matched, day), matched, program, valid)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
