@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from docrules import Facts, Result
-from docrules.facts import Application, Party
-from docrules.pack import Count, RulePack, Whose
+from docrules.facts.model import Application, Party
+from docrules.pack.model import Count, RulePack, Whose
 
 Tri = bool | None  # None: unknown
 Values = dict[str, Any]

@@ -12,7 +12,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from docrules.facts import CreditCheck, Hukou, Identity, MaritalStatus, MortgageBank, Payment, Role
+from docrules.facts.model import CreditCheck, Hukou, Identity, MaritalStatus, MortgageBank, Payment, Role
 
 _SIGNING_FROM = date(2026, 1, 1)
 _BOOL_FACTS = ("mortgage_contract_signed", "mortgage_eligibility_confirmed", "eligibility_verified",

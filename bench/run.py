@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as `python bench/run.py`: make `bench` impo
 import docrules
 from bench.floor import Floor
 from bench.generate import applications
-from docrules import _batch
+from docrules.interfaces import batch as _batch
 
 TODAY = date(2026, 11, 27)  # the policy date of applications with no signing date: pinned, reproducible
 RATIO_TARGET, LOAD_TARGET_MS, BATCH_TARGET = 5.0, 200.0, 1.8

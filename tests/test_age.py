@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import docrules
-from docrules._catalog import age_on
+from docrules.facts.vocabulary import age_on
 
 
 @pytest.mark.parametrize(("birth", "day", "age"), [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import docrules
-from docrules.cli import run
+from docrules.interfaces.cli import run
 
 
 def _ask(answers: list[str], *argv: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
@@ -57,7 +57,7 @@ def test_ask_works_with_a_pipe() -> None:
 
 
 def test_serve_without_the_extra_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "docrules.server", None)
+    monkeypatch.setitem(sys.modules, "docrules.interfaces.server", None)
     out, err = io.StringIO(), io.StringIO()
     assert run(["serve"], out, err) == 2
     assert err.getvalue().count("\n") == 1 and "pip install 'docrules[serve]'" in err.getvalue()

@@ -11,8 +11,8 @@ import pytest
 
 import docrules
 from bench.generate import applications
-from docrules import _batch
-from docrules.cli import run
+from docrules.interfaces import batch as _batch
+from docrules.interfaces.cli import run
 
 APPS = applications(150, seed=11)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docrules.cli import run
+from docrules.interfaces.cli import run
 
 from .conftest import FIXTURES
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import docrules
-from docrules._diff import diff_packs
+from docrules.tools.diff import diff_packs
 
 from .conftest import FIXTURES
 from .test_cli import _run

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import docrules
-from docrules._compile import compile_pack
-from docrules._engine import Ruleset
+from docrules.engine.compile import compile_pack
+from docrules.engine.durable import Ruleset
 
 from .conftest import FIXTURES
 
@@ -25,7 +25,7 @@ def test_compiling_is_pure_and_does_not_touch_the_engine(pack: docrules.Pack) ->
     two = compile_pack(pack.rules, date(2026, 12, 1))
     assert one.definition == two.definition
     assert json.dumps(pack.rules.model_dump(mode="json"), sort_keys=True) == before
-    assert "durable" not in sys.modules["docrules._compile"].__dict__
+    assert "durable" not in sys.modules["docrules.engine.compile"].__dict__
 
 
 def test_identical_engine_conditions_are_merged(pack: docrules.Pack) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import docrules
-from docrules._cases import discover, golden_path, load_case, run_case
-from docrules._coverage import measure
+from docrules.tools.cases import discover, golden_path, load_case, run_case
+from docrules.tools.coverage import measure
 
 from .conftest import FIXTURES
 

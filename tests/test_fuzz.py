@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import docrules
 from bench.floor import Floor
-from docrules.facts import CreditCheck, Hukou, Identity, MaritalStatus, MortgageBank, Payment, Role
+from docrules.facts.model import CreditCheck, Hukou, Identity, MaritalStatus, MortgageBank, Payment, Role
 from docrules.results import IssueSeverity, Status
 
 TODAY = date(2026, 11, 27)

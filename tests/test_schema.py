@@ -31,4 +31,5 @@ def test_every_rule_and_case_file_names_its_schema() -> None:
 def test_pre_commit_hooks_name_real_commands() -> None:
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert "entry: docrules lint" in text and "entry: docrules test" in text
-    assert Path(ROOT / "pyproject.toml").read_text(encoding="utf-8").count('docrules = "docrules.cli:main"') == 1
+    pyproject = Path(ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert pyproject.count('docrules = "docrules.interfaces.cli:main"') == 1

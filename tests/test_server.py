@@ -24,7 +24,7 @@ pytest.importorskip("httpx2", reason="the test extra is not installed")
 
 from fastapi.testclient import TestClient
 
-from docrules.server import MAX_BODY, PackHolder, create_app
+from docrules.interfaces.server import MAX_BODY, PackHolder, create_app
 
 BROKEN = 'issue = "NONLOCAL_TAX_SHORT"'
 

@@ -4,11 +4,9 @@
     result = docrules.check({"application": {...}, "parties": [...]})
 """
 
-from ._explain import Explanation, explain
-from ._facts_input import parse_facts, read_facts
-from .checker import Pack, check, default_pack_path, lint, load_pack
+from .api import Pack, check, default_pack_path, lint, load_pack
 from .diagnostics import Diagnostic, DocrulesError, EngineError, FactsError, PackError
-from .facts import (
+from .facts.model import (
     Application,
     CreditCheck,
     Facts,
@@ -21,7 +19,9 @@ from .facts import (
     Received,
     Role,
 )
+from .facts.read import parse_facts, read_facts
 from .results import Counts, DocumentRef, Issue, IssueSeverity, Item, PackInfo, Question, Result, Stage, Status, Text
+from .tools.explain import Explanation, explain
 
 __all__ = [
     "Application",

@@ -15,7 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .facts import Application, Facts, Party, Role
+from ..facts.model import Application, Facts, Party, Role
 
 Scope = Literal["application", "party"]
 Kind = Literal["enum", "bool", "int", "date", "str"]

@@ -15,19 +15,19 @@ from typing import TextIO
 
 from pydantic import BaseModel
 
-from . import _batch as _batch_mod
-from . import _render
-from ._cases import CaseFile, run_cases, update
-from ._coverage import measure
-from ._diff import diff_packs
-from ._diff import markdown as diff_markdown
-from ._explain import explain
-from ._facts_input import read_facts
-from .checker import default_pack_path, lint, load_pack
-from .diagnostics import DocrulesError, Severity
-from .facts import Facts
-from .pack import PackFile
-from .results import Result
+from ..api import default_pack_path, lint, load_pack
+from ..diagnostics import DocrulesError, Severity
+from ..facts.model import Facts
+from ..facts.read import read_facts
+from ..interfaces import batch as _batch_mod
+from ..interfaces import render as _render
+from ..pack.model import PackFile
+from ..results import Result
+from ..tools.cases import CaseFile, run_cases, update
+from ..tools.coverage import measure
+from ..tools.diff import diff_packs
+from ..tools.diff import markdown as diff_markdown
+from ..tools.explain import explain
 
 EXIT_BAD_INPUT = 2
 # What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
@@ -217,7 +217,7 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from .server import serve
+        from ..interfaces.server import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
@@ -227,7 +227,7 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .ask import ask
+    from ..interfaces.ask import ask
 
     return ask(load_pack(args.pack), args.lang, sys.stdin, stdout, args.save)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .pack import Count, RuleDef, RulePack, SettingValue, Whose
-from .results import IssueSeverity, Stage, Text
+from ..pack.model import Count, RuleDef, RulePack, SettingValue, Whose
+from ..results import IssueSeverity, Stage, Text
 
 STAGES = list(Stage)
 SEVERITIES = list(IssueSeverity)

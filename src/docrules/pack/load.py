@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._check import check_pack
-from ._lint import logic_problems
-from ._toml_source import SourceMap, source_map, syntax_error
-from .diagnostics import Diagnostic, PackError, Severity
-from .pack import Origin, PackFile, PackMeta, RulePack
+from ..diagnostics import Diagnostic, PackError, Severity
+from ..pack.lint import logic_problems
+from ..pack.model import Origin, PackFile, PackMeta, RulePack
+from ..pack.validate import check_pack
+from ..tomlsource import SourceMap, source_map, syntax_error
 
 
 def load_rule_pack(folder: str | Path) -> RulePack:
@@ -131,7 +131,7 @@ def _rule_id(data: Any, loc: Sequence[str | int]) -> str | None:
 
 
 def _keys_hint(loc: Sequence[str | int]) -> str | None:
-    from . import pack as models
+    from ..pack import model as models
 
     section = {"documents": models.DocumentDef, "settings": models.SettingDef, "issues": models.IssueDef,
                "rules": models.RuleDef, "pack": models.PackMeta}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from ._catalog import FACTS, Scope
-from ._facts_input import allowed_values
-from .facts import Application, Party
-from .results import Text
+from ..facts.model import Application, Party
+from ..facts.read import allowed_values
+from ..facts.vocabulary import FACTS, Scope
+from ..results import Text
 
 Lang = Literal["zh", "en"]
 

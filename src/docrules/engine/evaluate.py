@@ -8,13 +8,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ._catalog import FACTS, Scope, application_values, party_values
-from ._compile import BUYER_PREFIX, Program
-from ._effects import SEVERITIES, STAGES, Effects
-from ._engine import Ruleset
-from .facts import Facts, Role
-from .pack import RulePack, Whose
-from .results import IssueSeverity, Result, Status, Text
+from ..engine.compile import BUYER_PREFIX, Program
+from ..engine.durable import Ruleset
+from ..engine.effects import SEVERITIES, STAGES, Effects
+from ..facts.model import Facts, Role
+from ..facts.vocabulary import FACTS, Scope, application_values, party_values
+from ..pack.model import RulePack, Whose
+from ..results import IssueSeverity, Result, Status, Text
 
 _FACT_ORDER = {key: n for n, key in enumerate(FACTS)}
 _FACT_NAMES = list(FACTS)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from ._cases import discover, load_case
-from ._facts_input import parse_facts
-from .checker import Pack
-from .diagnostics import Diagnostic, DocrulesError
-from .facts import Facts
-from .results import Result, Status
+from ..api import Pack
+from ..diagnostics import Diagnostic, DocrulesError
+from ..facts.model import Facts
+from ..facts.read import parse_facts
+from ..results import Result, Status
+from ..tools.cases import discover, load_case
 
 
 class _Out(BaseModel):

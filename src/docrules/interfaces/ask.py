@@ -14,11 +14,11 @@ from typing import Any, TextIO
 
 import tomli_w
 
-from . import _render
-from ._labels import VALUE_LABELS, Lang, describe_facts, label
-from .checker import Pack
-from .diagnostics import FactsError
-from .results import Result
+from ..api import Pack
+from ..diagnostics import FactsError
+from ..facts.labels import VALUE_LABELS, Lang, describe_facts, label
+from ..interfaces import render as _render
+from ..results import Result
 
 _WORDS = {
     "intro": {"zh": "逐项回答;直接回车表示暂不清楚。", "en": "Answer each question; press Enter if not known."},

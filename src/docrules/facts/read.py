@@ -17,9 +17,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ._toml_source import syntax_error
-from .diagnostics import Diagnostic, FactsError, did_you_mean
-from .facts import Application, Facts, Party, Received, Role
+from ..diagnostics import Diagnostic, FactsError, did_you_mean
+from ..facts.model import Application, Facts, Party, Received, Role
+from ..tomlsource import syntax_error
 
 _MODELS: dict[str, type[BaseModel]] = {"": Facts, "application": Application, "parties": Party,
                                        "received": Received}

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Literal
 
-from ._explain import Explanation, RuleReason
-from .results import Issue, IssueSeverity, Item, Result, Stage, Status, Text
+from ..results import Issue, IssueSeverity, Item, Result, Stage, Status, Text
+from ..tools.explain import Explanation, RuleReason
 
 Lang = Literal["zh", "en"]
 

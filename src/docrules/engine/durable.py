@@ -23,7 +23,7 @@ from typing import Any
 
 import durable_rules_engine as _dre
 
-from .diagnostics import Diagnostic, EngineError
+from ..diagnostics import Diagnostic, EngineError
 
 # Re-entrant: a dropped ruleset is freed by its finalizer, which may run (garbage collection) in a
 # thread that already holds the lock between two engine calls.

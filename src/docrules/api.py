@@ -10,15 +10,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._compile import Program, compile_pack, policy_boundaries
-from ._engine import Ruleset
-from ._evaluate import Trace, build, match
-from ._facts_input import parse_facts, unknown_documents
-from ._lint import expired
-from ._load import load_rule_pack, read_rule_pack
 from .diagnostics import Diagnostic, FactsError, Severity
-from .facts import Facts
-from .pack import RulePack
+from .engine.compile import Program, compile_pack, policy_boundaries
+from .engine.durable import Ruleset
+from .engine.evaluate import Trace, build, match
+from .facts.model import Facts
+from .facts.read import parse_facts, unknown_documents
+from .pack.lint import expired
+from .pack.load import load_rule_pack, read_rule_pack
+from .pack.model import RulePack
 from .results import Result
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
-from ._catalog import FACTS, FactSpec, Scope
-from ._expr import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
-from ._toml_source import SourceMap
-from .diagnostics import Diagnostic, Severity
-from .diagnostics import did_you_mean as _suggest
-from .pack import RuleDef, RulePack, SettingValue, Whose
+from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import did_you_mean as _suggest
+from ..facts.vocabulary import FACTS, FactSpec, Scope
+from ..pack.conditions import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
+from ..pack.model import RuleDef, RulePack, SettingValue, Whose
+from ..tomlsource import SourceMap
 
 ALIAS_SCOPE: dict[str, Scope] = {"party": "party", "buyer": "party", "app": "application"}
 

@@ -28,10 +28,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from ._catalog import FACTS
-from .checker import Pack, load_pack
-from .diagnostics import Diagnostic, DocrulesError
-from .results import Status
+from ..api import Pack, load_pack
+from ..diagnostics import Diagnostic, DocrulesError
+from ..facts.vocabulary import FACTS
+from ..results import Status
 
 CHUNK = 64  # rows per task: large enough that inter-process traffic is a small part of the cost
 # A row: its line number in the input, and its raw bytes (JSONL: decoded in the worker, so a line that is

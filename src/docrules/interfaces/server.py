@@ -27,9 +27,9 @@ from pydantic import BaseModel
 
 import docrules
 
-from ._cases import run_cases
-from ._labels import describe_facts
-from .diagnostics import did_you_mean
+from ..diagnostics import did_you_mean
+from ..facts.labels import describe_facts
+from ..tools.cases import run_cases
 
 MAX_BODY = 256 * 1024  # bytes; a large family's facts are a few KiB
 WEB = Path(__file__).parent / "web"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._cases import Outcome
-from ._lint import locate
-from .diagnostics import Diagnostic, Severity
-from .pack import RulePack
+from ..diagnostics import Diagnostic, Severity
+from ..pack.lint import locate
+from ..pack.model import RulePack
+from ..tools.cases import Outcome
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._facts_input import parse_facts, read_facts
-from ._toml_source import syntax_error
-from .checker import Pack, Traced
-from .diagnostics import Diagnostic, DocrulesError
-from .facts import Facts
-from .results import Result, Stage, Status
+from ..api import Pack, Traced
+from ..diagnostics import Diagnostic, DocrulesError
+from ..facts.model import Facts
+from ..facts.read import parse_facts, read_facts
+from ..results import Result, Stage, Status
+from ..tomlsource import syntax_error
 
 
 class _Strict(BaseModel):

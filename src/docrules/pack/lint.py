@@ -15,13 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ._catalog import FACTS
-from ._check import ALIAS_SCOPE
-from ._compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
-from ._expr import And, Cmp, Expr, Known, Or, parse
-from ._toml_source import source_map
-from .diagnostics import Diagnostic, PackError, Severity
-from .pack import RuleDef, RulePack
+from ..diagnostics import Diagnostic, PackError, Severity
+from ..engine.compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
+from ..facts.vocabulary import FACTS
+from ..pack.conditions import And, Cmp, Expr, Known, Or, parse
+from ..pack.model import RuleDef, RulePack
+from ..pack.validate import ALIAS_SCOPE
+from ..tomlsource import source_map
 
 
 @dataclass

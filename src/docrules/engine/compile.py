@@ -23,13 +23,13 @@ from datetime import date
 from itertools import product
 from typing import Any, Literal
 
-from ._catalog import FACTS, Scope
-from ._check import ALIAS_SCOPE, derived_facts
-from ._effects import Effects, rule_effects
-from ._expr import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
-from .diagnostics import Diagnostic, PackError
-from .pack import RuleDef, RulePack, SettingValue
-from .results import Text
+from ..diagnostics import Diagnostic, PackError
+from ..engine.effects import Effects, rule_effects
+from ..facts.vocabulary import FACTS, Scope
+from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
+from ..pack.model import RuleDef, RulePack, SettingValue
+from ..pack.validate import ALIAS_SCOPE, derived_facts
+from ..results import Text
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from .results import IssueSeverity, Stage, Text
+from ..results import IssueSeverity, Stage, Text
 
 Id = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$", max_length=64)]
 Code = Annotated[StrictStr, Field(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=64)]

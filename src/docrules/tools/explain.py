@@ -9,12 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._compile import BUYER_PREFIX, Program, all_refs
-from ._expr import Expr, Ref, describe, parse, refs
-from .checker import Pack, Traced, default_pack
-from .facts import Facts
-from .pack import RuleDef, Whose
-from .results import Issue, Item, PackInfo, Status
+from ..api import Pack, Traced, default_pack
+from ..engine.compile import BUYER_PREFIX, Program, all_refs
+from ..facts.model import Facts
+from ..pack.conditions import Expr, Ref, describe, parse, refs
+from ..pack.model import RuleDef, Whose
+from ..results import Issue, Item, PackInfo, Status
 
 Outcome = Literal["holds", "fails", "undecided", "not in force"]
 _ALIAS = {"app": "a", "party": "p", "buyer": "b"}
