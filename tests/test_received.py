@@ -34,7 +34,7 @@ def test_marks_and_missing_issue(pack: docrules.Pack) -> None:
     missing = next(i for i in result.issues if i.code == "DOCUMENTS_MISSING")
     assert missing.severity is docrules.IssueSeverity.block and missing.party is None
     signing_short = [docrules.DocumentRef(party=i.party, document=i.document) for i in result.items
-                     if i.stage is docrules.Stage.signing and i.missing]
+                     if i.stage == "signing" and i.missing]
     assert missing.documents == signing_short
     assert result.status is docrules.Status.blocked
 

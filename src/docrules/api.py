@@ -14,8 +14,11 @@ from .diagnostics import Diagnostic, FactsError, Severity
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
-from .facts.model import Facts
-from .facts.read import parse_facts, unknown_documents
+from .facts.model import Facts, build_model
+from .facts.read import parse_facts as validate_facts
+from .facts.read import read_data as read_facts_data
+from .facts.read import unknown_documents
+from .facts.vocabulary import Vocabulary, fact_gates
 from .pack.lint import expired
 from .pack.load import load_rule_pack, read_rule_pack
 from .pack.model import RulePack
@@ -47,6 +50,9 @@ class Pack:
 
     def __init__(self, rules: RulePack) -> None:
         self.rules = rules
+        self.vocabulary = Vocabulary(rules)
+        # The pack's facts contract: a pydantic model built from the facts it declares.
+        self.facts_model: type[Facts] = build_model(rules)
         self._programs: dict[tuple[int, bool], tuple[Program, Ruleset]] = {}
         self._boundaries = policy_boundaries(rules)
         self._lock = threading.Lock()
@@ -71,18 +77,34 @@ class Pack:
                 raise RuntimeError("this pack was closed")
             found = self._programs.get(key)
             if found is None or found[1].broken:
-                program = compile_pack(self.rules, day, trace=trace)
+                program = compile_pack(self.rules, day, trace=trace, vocabulary=self.vocabulary)
                 found = (program, Ruleset(program.definition))
                 self._programs[key] = found
             return found
 
-    def facts(self, facts: Facts | dict[str, Any]) -> Facts:
-        """Validate facts for this pack: `parse_facts`, and received documents the catalog knows."""
-        valid = parse_facts(facts)
+    def facts(self, facts: Facts | dict[str, Any], *, file: str | None = None) -> Facts:
+        """Validate facts for this pack (its facts model, the relations between parties, received
+        documents the catalog knows); raise `FactsError` listing every problem."""
+        valid = validate_facts(facts, self.facts_model, self.vocabulary, file=file)
         unknown = unknown_documents(valid, self.rules.documents)
         if unknown:
             raise FactsError(unknown)
         return valid
+
+    def read_facts(self, source: str | Path) -> Facts:
+        """Read a facts file (`.toml` as TOML, anything else and `-` as JSON) and validate it."""
+        name = str(source)
+        return self.facts(read_facts_data(source), file=None if name == "-" else name)
+
+    def describe(self) -> dict[str, Any]:
+        """The facts a form asks for, with words and `gates` (see `Vocabulary.describe`)."""
+        return self.vocabulary.describe(fact_gates(self.rules, self.vocabulary))
+
+    def signing_day(self, facts: Facts) -> date | None:
+        """The date the facts give the check (the pack's `date_fact`), if any."""
+        name = self.rules.meta.date_fact
+        value = getattr(facts.application, name, None) if name else None
+        return value if isinstance(value, date) else None
 
     def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
               today: date | None = None) -> Result:
@@ -99,11 +121,11 @@ class Pack:
     def _run(self, facts: Facts | dict[str, Any], as_of: date | None, today: date | None, *,
              trace: bool) -> Traced:
         valid = self.facts(facts)
-        signing = valid.application.signing_date
+        signing = self.signing_day(valid)
         day = as_of or signing or today or date.today()
         program, ruleset = self.program(day, trace=trace)
-        matched = match(program, ruleset, valid, as_of or signing)
-        return Traced(build(self.rules, program, valid, matched, day), matched, program, valid)
+        matched = match(program, ruleset, self.vocabulary, valid, as_of or signing)
+        return Traced(build(self.rules, program, self.vocabulary, valid, matched, day), matched, program, valid)
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
@@ -132,6 +154,16 @@ def load_pack(path: str | Path | None = None) -> Pack:
 def default_pack() -> Pack:
     """The Foshan pack, loaded once per process."""
     return load_pack()
+
+
+def read_facts(source: str | Path, *, pack: Pack | None = None) -> Facts:
+    """Read a facts file and validate it for `pack` (default: the Foshan pack)."""
+    return (pack or default_pack()).read_facts(source)
+
+
+def parse_facts(data: object, *, pack: Pack | None = None) -> Facts:
+    """Validate plain data as facts of `pack` (default: the Foshan pack); `FactsError` lists every problem."""
+    return (pack or default_pack()).facts(data)  # type: ignore[arg-type]
 
 
 def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,

@@ -1,4 +1,4 @@
-"""The output contract: what a check returns (issue #2 §5, policy.md §5).
+"""The output contract: what a check returns.
 
 Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
 byte-identical JSON.
@@ -10,12 +10,6 @@ from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
-
-
-class Stage(StrEnum):
-    eligibility = "eligibility"
-    signing = "signing"
-    mortgage = "mortgage"
 
 
 class IssueSeverity(StrEnum):
@@ -62,7 +56,7 @@ class Item(_Out):
     `received` and `missing` are null when the facts do not track received documents; otherwise
     `received` is what was handed in and `missing` is true unless both counts reach what is asked."""
 
-    stage: Stage
+    stage: str  # one of the pack's stages
     party: str | None
     document: str
     label: Text

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..pack.model import Count, RuleDef, RulePack, SettingValue, Whose
-from ..results import IssueSeverity, Stage, Text
+from ..results import IssueSeverity, Text
 
-STAGES = list(Stage)
 SEVERITIES = list(IssueSeverity)
 
 
 @dataclass(frozen=True)
 class Line:
-    stage: int  # index into STAGES
+    stage: int  # index into the pack's stages
     whose: Whose
     document: int  # index into the pack's document catalog
     originals: int
@@ -33,6 +32,7 @@ class Effects:
     issue: tuple[int, int] | None  # (severity index, index in the issue catalog)
     min_copies: tuple[Whose, int] | None
     amount: tuple[str, str, Decimal] | None  # (name, application fact, rate)
+    reject: tuple[str, Text] | None  # (the fact refused, why)
 
 
 def _count(value: Count, settings: dict[str, SettingValue]) -> int:
@@ -41,23 +41,27 @@ def _count(value: Count, settings: dict[str, SettingValue]) -> int:
 
 def rule_effects(pack: RulePack, rule: RuleDef, settings: dict[str, SettingValue]) -> Effects:
     docs = {d: n for n, d in enumerate(pack.documents)}
+    stages = list(pack.stages)
     lines = []
     for req in rule.require:
         for doc in req.documents:
             catalog = pack.documents[doc]
             pages = tuple(catalog.pages if req.pages is None else req.pages)
             notes = tuple(dict.fromkeys([*catalog.notes, *req.notes]))
-            lines.append(Line(STAGES.index(req.stage), req.whose, docs[doc], _count(req.originals, settings),
-                              _count(req.copies, settings), pages, notes))
+            lines.append(Line(stages.index(req.stage), pack.whose(req.whose), docs[doc],
+                              _count(req.originals, settings), _count(req.copies, settings), pages, notes))
     issue = None
     if rule.issue is not None:
         issue = (SEVERITIES.index(pack.issues[rule.issue].severity), list(pack.issues).index(rule.issue))
     least = None
     if rule.min_copies is not None:
-        least = (rule.min_copies.whose, _count(rule.min_copies.copies, settings))
+        least = (pack.whose(rule.min_copies.whose), _count(rule.min_copies.copies, settings))
     amount = None
     if rule.amount is not None:
         rate = rule.amount.rate
         value = settings[rate.removeprefix("setting.")] if isinstance(rate, str) else rate
         amount = (rule.amount.name, rule.amount.base, Decimal(str(value)))
-    return Effects(rule.id, tuple(rule.sources), tuple(lines), issue, least, amount)
+    reject = None
+    if rule.reject is not None:
+        reject = (rule.reject.fact, Text(zh=rule.reject.zh, en=rule.reject.en))
+    return Effects(rule.id, tuple(rule.sources), tuple(lines), issue, least, amount, reject)

@@ -17,8 +17,6 @@ from pydantic import BaseModel
 
 from ..api import default_pack_path, lint, load_pack
 from ..diagnostics import DocrulesError, Severity
-from ..facts.model import Facts
-from ..facts.read import read_facts
 from ..interfaces import batch as _batch_mod
 from ..interfaces import render as _render
 from ..pack.model import PackFile
@@ -31,7 +29,7 @@ from ..tools.explain import explain
 
 EXIT_BAD_INPUT = 2
 # What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
-SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "facts": Facts, "result": Result}
+SCHEMAS: dict[str, type[BaseModel] | None] = {"pack": PackFile, "case": CaseFile, "facts": None, "result": Result}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
     schema.add_argument("what", choices=sorted(SCHEMAS))
+    schema.add_argument("--pack", help="rule pack folder whose facts to describe (default: the Foshan pack)")
 
     lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
@@ -153,15 +152,19 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if value is not None and value not in pack.rules.documents:
             print(f"error: {name}: no document '{value}' in pack {pack.name}", file=stderr)
             return EXIT_BAD_INPUT
-    found = explain(read_facts(args.file), pack=pack, as_of=args.as_of, document=args.document,
-                    party=args.party, why_not=args.why_not)
-    text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
+    facts = pack.read_facts(args.file)
+    found = explain(facts, pack=pack, as_of=args.as_of, document=args.document, party=args.party,
+                    why_not=args.why_not)
+    text = (found.model_dump_json(indent=2) + "\n" if args.format == "json"
+            else _render.explanation(found, args.lang, _render.Words.of(pack, facts)))
     stdout.write(text)
     return _render.STATUS_EXIT[found.status]
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    stdout.write(json.dumps(SCHEMAS[args.what].model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
+    # the facts a pack takes are declared by the pack: its own model
+    model = SCHEMAS[args.what] or load_pack(args.pack).facts_model
+    stdout.write(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
@@ -217,7 +220,7 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from ..interfaces.server import serve
+        from .server import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
@@ -227,20 +230,21 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ..interfaces.ask import ask
+    from .ask import ask
 
     return ask(load_pack(args.pack), args.lang, sys.stdin, stdout, args.save)
 
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     pack = load_pack(args.pack)
-    result = pack.check(read_facts(args.file), as_of=args.as_of)
+    facts = pack.read_facts(args.file)
+    result = pack.check(facts, as_of=args.as_of)
     if args.format == "json":
         stdout.write(result.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":
-        stdout.write(_render.markdown(result, args.lang))
+        stdout.write(_render.markdown(result, args.lang, _render.Words.of(pack, facts)))
     else:
-        stdout.write(_render.table(result, args.lang))
+        stdout.write(_render.table(result, args.lang, _render.Words.of(pack, facts)))
     return _render.STATUS_EXIT[result.status]
 
 

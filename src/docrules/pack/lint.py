@@ -17,11 +17,11 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, PackError, Severity
 from ..engine.compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
-from ..facts.vocabulary import FACTS
-from ..pack.conditions import And, Cmp, Expr, Known, Or, parse
-from ..pack.model import RuleDef, RulePack
-from ..pack.validate import ALIAS_SCOPE
+from ..facts.vocabulary import Vocabulary
 from ..tomlsource import source_map
+from .conditions import And, Cmp, Expr, Known, Or, parse
+from .model import RuleDef, RulePack
+from .validate import ALIAS_SCOPE
 
 
 @dataclass
@@ -62,13 +62,13 @@ def _conjuncts(expr: Expr) -> list[Expr]:
     return [c for item in expr.items for c in _conjuncts(item)] if isinstance(expr, And) else [expr]
 
 
-def _satisfiable(tests: list[Expr]) -> bool:
+def _satisfiable(vocabulary: Vocabulary, tests: list[Expr]) -> bool:
     domains: dict[tuple[str, str], _Domain] = {}
 
     def domain(alias: str, name: str) -> _Domain:
         key = (alias, name)
         if key not in domains:
-            spec = FACTS.get((ALIAS_SCOPE[alias], name))
+            spec = vocabulary.spec(ALIAS_SCOPE[alias], name)
             closed: set[object] | None = None
             if spec is not None and spec.kind == "enum":
                 closed = set(spec.values)
@@ -116,17 +116,17 @@ def _narrow(d: _Domain, test: Cmp) -> None:
 
 
 def _never_holds(compiler: Compiler, rule: RuleDef) -> bool:
-    cond = simplify(split_in(compiler.expand(parse(rule.when), {})))
+    cond = simplify(split_in(compiler.expand(compiler.parse(rule.when), {})))
     try:
         found = alternatives(cond, rule)
     except PackError:  # too wide for the engine: reported as DR305 by compiling
         return False
-    return all(not _satisfiable([t for tests in alt.values() for t in tests]) for alt in found)
+    return all(not _satisfiable(compiler.vocabulary, [t for tests in alt.values() for t in tests]) for alt in found)
 
 
-def _excluded_twice(rule: RuleDef) -> list[str]:
+def _excluded_twice(rule: RuleDef, principal: str) -> list[str]:
     """Values a conjunction excludes more than once, read off the rule as written (no derived facts)."""
-    counts = Counter((str(c.ref), c.value) for c in _conjuncts(split_in(parse(rule.when)))
+    counts = Counter((str(c.ref), c.value) for c in _conjuncts(split_in(parse(rule.when, principal)))
                      if isinstance(c, Cmp) and c.op == "!=")
     return [f"{ref} != {value!r}" for (ref, value), n in counts.items() if n > 1]
 
@@ -171,7 +171,7 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
             out.append(locate(pack, "rule", rule.id, Severity.error, "DR310",
                                f"rule '{rule.id}': its condition can never hold",
                                "two of its tests on one fact contradict each other"))
-        for slip in _excluded_twice(rule):
+        for slip in _excluded_twice(rule, pack.principal):
             out.append(locate(pack, "rule", rule.id, Severity.warning, "DR311",
                                f"rule '{rule.id}' excludes a value twice: {slip}"))
     return out
