@@ -36,7 +36,7 @@ def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
 def direct_result(pack: docrules.Pack, data: dict[str, Any], today: date) -> Result:
     """The result built from the oracle's matches instead of durable-rules'."""
     facts = pack.facts(data)
-    signing = pack.signing_day(facts)
+    signing = pack.facts_date(facts)
     day = signing or today
     program, _ = pack.program(day)
     trace = match(program, DirectMatcher(program.definition), pack.vocabulary, facts, signing)  # type: ignore[arg-type]

@@ -100,7 +100,7 @@ class Pack:
         """The facts a form asks for, with words and `gates` (see `Vocabulary.describe`)."""
         return self.vocabulary.describe(fact_gates(self.rules, self.vocabulary))
 
-    def signing_day(self, facts: Facts) -> date | None:
+    def facts_date(self, facts: Facts) -> date | None:
         """The date the facts give the check (the pack's `date_fact`), if any."""
         name = self.rules.meta.date_fact
         value = getattr(facts.application, name, None) if name else None
@@ -121,7 +121,7 @@ class Pack:
     def _run(self, facts: Facts | dict[str, Any], as_of: date | None, today: date | None, *,
              trace: bool) -> Traced:
         valid = self.facts(facts)
-        signing = self.signing_day(valid)
+        signing = self.facts_date(valid)
         day = as_of or signing or today or date.today()
         program, ruleset = self.program(day, trace=trace)
         matched = match(program, ruleset, self.vocabulary, valid, as_of or signing)

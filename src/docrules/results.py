@@ -71,7 +71,8 @@ class Item(_Out):
 
 
 class Issue(_Out):
-    """`documents` lists the checklist lines an issue is about (DOCUMENTS_MISSING); null for others."""
+    """`documents` lists the checklist lines an issue is about (the pack's missing-documents issue);
+    null for others."""
 
     code: str
     severity: IssueSeverity

@@ -8,7 +8,7 @@ So "unknown" is three-valued without a single negation in the engine: `ask` is t
 (each test `t` becomes `t or missing(fact)`) and `any fact missing`.
 
 On the way, derived facts are replaced by their definitions (so chains cost nothing at check time and a
-cycle is a load error), settings in force on the date become literals (so `in setting.partner_banks`
+cycle is a load error), settings in force on the date become literals (so `in setting.NAME` with a list
 is a plain test, and dated policy is a different compiled program), `not` is pushed down to the
 tests, and conditions over several facts are split per fact (the party, with its principal's facts
 copied onto it, and the application).

@@ -1,8 +1,8 @@
 """The building blocks of computed facts: generic functions a pack names in `[facts.*.NAME] computed`.
 
 They run in Python before the facts reach durable-rules, because the engine compares values but cannot
-do date arithmetic or look at other facts; a count also spares the engine a negation ("no spouse
-fact"), which durable-rules evaluates in an order-dependent way.
+do date arithmetic or look at other facts; a count also spares the engine a negation ("no fact
+of that role"), which durable-rules evaluates in an order-dependent way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from datetime import date
 
 def years_since(start: date, day: date, *, year_counts_on_anniversary: bool = False) -> int:
     """Full years from `start` to `day`. On the anniversary itself the year counts only when asked:
-    Chinese 周岁 counts from the day after, so a person born on 2008-12-01 is 17 on 2026-12-01. A
+    Chinese law counts full years from the day after, so a person born on 2008-12-01 is 17 on
+    2026-12-01. A
     29 February anniversary falls on 1 March in other years. 0 on the day itself (no anniversary
     yet); negative when `start` is after `day`."""
     years = day.year - start.year

@@ -36,7 +36,7 @@ class FactsModel(BaseModel):
 
 
 class Received(FactsModel):
-    """What the buyer has handed in of one document: originals seen and copies received. `party` is a
+    """What has been handed in of one document: originals seen and copies received. `party` is a
     party id, or null for the application's own papers (the pack's checklist lines with party null)."""
 
     party: StrictStr | None = None

@@ -1,7 +1,7 @@
 """Plain data (JSON, TOML, dict) → a pack's facts model, or every problem as a located diagnostic.
 
 pydantic's own wording is replaced where a clerk or an integrator would not understand it; paths read
-like the input (`parties[1].marital_status`). Each message is in English, with the Chinese beside it
+like the input (`parties[1].email`). Each message is in English, with the Chinese beside it
 for the clerk's page.
 """
 

@@ -1,7 +1,7 @@
 """`docrules ask`: the question flow for a clerk at a terminal (or with answers piped in).
 
 Check, ask the questions the result names (allowed answers offered), check again, until the rules need
-nothing more; then offer to add parties (a spouse, a guardian...) and go round again; finally print the
+nothing more; then offer to add parties (of the pack's roles) and go round again; finally print the
 checklist. An empty answer leaves a fact unknown (not asked again); end of input stops asking.
 """
 
@@ -117,8 +117,7 @@ class _Session:
                     self.say(f"  {diagnostic.message}")
 
     def round(self) -> Result:
-        """Ask the first open question and check again (an answer may make other questions moot, e.g.
-        a full payment and the bank), until none is left that was not skipped."""
+        """Ask the first open question and check again (an answer may make other questions moot), until none is left that was not skipped."""
         while True:
             result = self.pack.check(self.facts)
             pending = [q for q in result.questions if (q.party, q.fact) not in self.skipped]

@@ -15,12 +15,12 @@ from ..tools.explain import Explanation, RuleReason
 
 Lang = Literal["zh", "en"]
 
-# Generic words; a pack's [words] table says them its own way ("ready" may be "ready to sign").
+# Generic words; a pack's [words] table says them its own way.
 _WORDS: dict[str, Text] = {
     "ready": Text(zh="可以办理", en="ready"),
     "blocked": Text(zh="受阻", en="blocked"),
     "needs_escalation": Text(zh="须上报", en="needs escalation"),
-    "incomplete": Text(zh="信息不全", en="information missing"),
+    "incomplete": Text(zh="尚缺信息", en="facts missing"),
     "block": Text(zh="受阻原因", en="Blocking"),
     "escalate": Text(zh="须上报", en="Needs escalation"),
     "warn": Text(zh="注意", en="Warnings"),
@@ -46,7 +46,7 @@ _MARK = {IssueSeverity.block: "✗", IssueSeverity.escalate: "!", IssueSeverity.
 @dataclass(frozen=True)
 class Words:
     """What a printed result calls things: the pack's words, its stages and facts, and each party by
-    role and id ("配偶 s1"). Without a pack, ids are printed as they are."""
+    role and id ("Parent p1"). Without a pack, ids are printed as they are."""
 
     words: dict[str, Text] = field(default_factory=dict)
     stages: dict[str, Text] = field(default_factory=dict)

@@ -1,11 +1,11 @@
 """Rule conditions: a small, safe expression language, parsed — never evaluated — into a tree.
 
-    party.hukou == "nonlocal" and party.social_security_months < setting.nonlocal_social_security_months
-    party.role in ["buyer", "spouse"] and not app.deposit_paid
-    buyer.identity in ["hong_kong", "macau"] and missing(party.phone)
+    party.residency == "resident" and party.months_at_address < setting.address_months
+    party.role in ["applicant", "parent"] and not app.fee_paid
+    applicant.residency in ["visitor", "tourist"] and missing(party.email)
 
 `party.X` is the party a rule is about, `app.X` the application, `setting.X` a setting, and `NAME.X`
-(NAME the pack's principal role, e.g. `buyer`) the principal that party belongs to: it is read as the
+(NAME the pack's principal role, e.g. `applicant`) the principal that party belongs to: it is read as the
 alias `principal`, so the rest of the code knows no role name.
 
 Python's own parser reads the text (so precedence and positions are exactly Python's), then only the
@@ -51,7 +51,7 @@ class Cmp:
 
 @dataclass(frozen=True)
 class Truth:
-    """A boolean fact (or derived fact) standing alone: `app.deposit_paid`, `party.minor`."""
+    """A boolean fact (or derived fact) standing alone: `app.fee_paid`, `party.adult`."""
 
     ref: Ref
 
@@ -138,7 +138,7 @@ class _Reader:
         value = _literal(node, allow_list=False)
         if isinstance(value, bool):
             return Const(value)
-        raise _fail(node, "a condition must be a test, such as party.hukou == \"local\"")
+        raise _fail(node, "a condition must be a test, such as party.age >= 18")
 
     def compare(self, node: ast.Compare) -> Expr:
         return _compare(node, self)
@@ -180,9 +180,9 @@ def _compare(node: ast.Compare, reader: _Reader) -> Expr:
         if value.alias != "setting":
             raise _fail(other, "compare a fact with a value or a setting, not with another fact")
     elif op in ("in", "not in"):
-        # a list literal, or (above) a list-valued setting such as setting.partner_banks
+        # a list literal, or (above) a list-valued setting
         if not isinstance(other, ast.List | ast.Tuple) or not other.elts:
-            raise _fail(other, f"'{op}' needs a list of values, such as [\"mortgage\", \"combination\"]")
+            raise _fail(other, f"'{op}' needs a list of values, such as [\"a\", \"b\"]")
         value = tuple(_literal(e, allow_list=False) for e in other.elts)
     else:
         value = _literal(other, allow_list=False)
@@ -243,7 +243,7 @@ def _value(value: object) -> str:
 
 
 def describe(expr: Expr) -> str:
-    """A test in words a clerk reads: `hukou is nonlocal`, `the buyer's identity is one of taiwan, foreign`."""
+    """A test in words a clerk reads: `age is under 18`, `the applicant's residency is one of a, b`."""
     if isinstance(expr, Cmp):
         who = f"{_whose(expr.ref)}{expr.ref.name}"
         if isinstance(expr.value, tuple):

@@ -178,7 +178,7 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
 
 
 def expired(pack: RulePack, today: date) -> list[Diagnostic]:
-    """DR405: dated policy that is over. Not checked on load: a pack does not expire while in use."""
+    """DR405: dated policy that is over. Never checked on load: a pack does not expire while in use."""
     out = [locate(pack, "rule", r.id, Severity.warning, "DR405",
                    f"rule '{r.id}' expired on {r.until}", "remove it, or keep it for re-checking old cases")
            for r in pack.rules if r.until is not None and r.until <= today]

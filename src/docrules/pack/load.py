@@ -81,7 +81,7 @@ _UNION_EXPECTED = {"originals": "a whole number or \"setting.NAME\"",
 
 
 def _where(data: Any, loc: Sequence[str | int]) -> str:
-    """`rules[3].require[0]` reads better as `rule 'minor-documents' require[0]`."""
+    """`rules[3].require[0]` reads better as `rule 'some-rule' require[0]`."""
     rule = _rule_id(data, loc)
     rest = loc[2:] if rule is not None else loc
     text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")

@@ -68,7 +68,7 @@ class RoleDef(_Def):
 
 class YearsSince(_Def):
     """Full years from a date fact of the party to the check's date. On the anniversary itself the
-    year counts only if `year_counts_on_anniversary` (Chinese 周岁 counts from the day after)."""
+    year counts only if `year_counts_on_anniversary` (Chinese law counts full years from the day after)."""
 
     function: Literal["years_since"]
     fact: FactName
@@ -169,7 +169,7 @@ class MinCopies(_Def):
 
 
 class Amount(_Def):
-    """An amount in whole yuan: `base` (an application fact) times `rate`, rounded half up (四舍五入)."""
+    """An amount in whole units of money: `base` (an application fact) times `rate`, rounded half up."""
 
     name: Id
     base: Id

@@ -24,7 +24,7 @@ class _Out(BaseModel):
 
 
 class TestSeen(_Out):
-    test: str  # in words: "hukou is nonlocal"
+    test: str  # in words: "age is under 18"
     held: bool | None  # None: a fact it needs is unknown
     values: dict[str, Any]  # the facts it looked at, as seen (null: unknown)
 
