@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, FactsError, Severity
+from .diagnostics import Diagnostic, FactsError
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
 from .facts.model import Facts
 from .facts.read import parse_facts, unknown_documents
-from .pack.lint import expired
-from .pack.load import load_rule_pack, read_rule_pack
+from .pack.load import load_rule_pack
 from .pack.model import RulePack
 from .results import Result
+from .tools.lint import lint_folder
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,15 @@ class Pack:
             self._programs.clear()
 
 
-def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:
-    """Every problem of a pack folder (errors and warnings), as `docrules lint` prints them."""
-    pack, diagnostics = read_rule_pack(default_pack_path() if path is None else path)
-    if pack is None or any(d.severity is Severity.error for d in diagnostics):
-        return diagnostics
-    return diagnostics + expired(pack, today or date.today())
+def lint(path: str | Path | None = None, *, today: date | None = None, select: Sequence[str] | None = None,
+         extend_select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Diagnostic]:
+    """Every problem of a pack folder, as `docrules lint` prints them: all errors, and the warnings that
+    `select`/`extend_select`/`ignore` (codes or prefixes such as "DR4"), the pack's `[lint]` table and
+    inline `# docrules: ignore[...]` comments leave. The result does not depend on the day unless the
+    opt-in DR405 (expired policy) is selected; `today` pins that day. Raises ValueError for a selector
+    that names no code."""
+    return lint_folder(default_pack_path() if path is None else path, today=today, select=select,
+                       extend_select=extend_select, ignore=ignore)
 
 
 def load_pack(path: str | Path | None = None) -> Pack:

@@ -10,8 +10,9 @@ import argparse
 import json
 import sys
 from datetime import date
+from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydantic import BaseModel
 
@@ -20,7 +21,9 @@ from ..diagnostics import DocrulesError, Severity
 from ..facts.model import Facts
 from ..facts.read import read_facts
 from ..interfaces import batch as _batch_mod
+from ..interfaces import ci as _ci
 from ..interfaces import render as _render
+from ..pack.codes import LINT_CODES, known_pattern
 from ..pack.model import PackFile
 from ..results import Result
 from ..tools.cases import CaseFile, run_cases, update
@@ -34,7 +37,27 @@ EXIT_BAD_INPUT = 2
 SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "facts": Facts, "result": Result}
 
 
+LINT_EPILOG = """\
+Selection (like ruff): the pack's [lint] table (select, extend_select, ignore) applies first; --select
+replaces its select, --extend-select and --ignore add to it; the most specific code or prefix wins. A
+warning is also left out when its definition carries a comment `# docrules: ignore[DR401]` (on the
+[[rules]] line or inside the table). Errors are always reported: they refuse the load.
+
+exit codes: 0 nothing reported, 1 findings reported, 2 the pack folder cannot be read or bad arguments"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("docrules")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)  # keep the epilogs' lines
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -71,9 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
     schema.add_argument("what", choices=sorted(SCHEMAS))
 
-    lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
+    lint_cmd = sub.add_parser(
+        "lint", help="find every problem in a rule pack", epilog=LINT_EPILOG,
+        description="Every error and the selected warnings of a rule pack, one located line each. The result "
+        "depends on the files only, not on the day, unless the opt-in DR405 is selected.")
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
-    lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    lint_cmd.add_argument("--output-format", "--format", dest="format",
+                          choices=("text", "json", "github", "sarif"), default="text",
+                          help="text (default); json; github (GitHub Actions annotations); sarif (SARIF 2.1.0)")
+    lint_cmd.add_argument("--select", type=_codes, action="extend", metavar="CODES",
+                          help="report only these warning codes or prefixes, comma-separated (DR4,DR311); "
+                          "replaces the pack's [lint] select. DR405 (expired policy) is opt-in: name it in full")
+    lint_cmd.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
+                          help="report these codes as well as the selected ones")
+    lint_cmd.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                          help="leave these warning codes or prefixes out (errors are always reported)")
+    lint_cmd.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                          help="the day DR405 measures expiry against (default: the system date)")
 
     diff = sub.add_parser("diff", help="what a policy change does to saved cases")
     diff.add_argument("old", help="the pack before the change")
@@ -107,6 +144,14 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
     batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
     return parser
+
+
+def _codes(text: str) -> list[str]:
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    for code in codes:
+        if not known_pattern(code):
+            raise argparse.ArgumentTypeError(f"not a lint code or a prefix of one (e.g. DR405, DR4): {code!r}")
+    return codes
 
 
 def _jobs(text: str) -> int:
@@ -166,9 +211,14 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    found = lint(args.pack)
+    found = lint(args.pack, today=args.today, select=args.select, extend_select=args.extend_select,
+                 ignore=args.ignore)
     if args.format == "json":
         stdout.write(json.dumps([d.model_dump(mode="json") for d in found], ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "github":
+        stdout.write(_ci.github_diagnostics(found))
+    elif args.format == "sarif":
+        stdout.write(_ci.sarif(found, LINT_CODES, _version()))
     else:
         for diagnostic in found:
             print(diagnostic.render(), file=stdout)

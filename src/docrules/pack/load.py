@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, PackError, Severity
 from ..pack.lint import logic_problems
-from ..pack.model import Origin, PackFile, PackMeta, RulePack
+from ..pack.model import LintSettings, Origin, PackFile, PackMeta, RulePack
 from ..pack.validate import check_pack
 from ..tomlsource import SourceMap, source_map, syntax_error
 
@@ -134,7 +134,7 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
     from ..pack import model as models
 
     section = {"documents": models.DocumentDef, "settings": models.SettingDef, "issues": models.IssueDef,
-               "rules": models.RuleDef, "pack": models.PackMeta}
+               "rules": models.RuleDef, "pack": models.PackMeta, "lint": models.LintSettings}
     parents = [p for p in loc[:-1] if isinstance(p, str)]
     model: Any = models.PackFile
     if parents:
@@ -153,6 +153,7 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
            root: str) -> tuple[RulePack | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     meta: PackMeta | None = None
+    lint: LintSettings | None = None
     merged: dict[str, dict[str, Any]] = {"document": {}, "setting": {}, "issue": {}}
     rules = []
     origins: dict[str, Origin] = {}
@@ -176,6 +177,11 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
                 diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
             meta = content.pack
             origins["pack:"] = Origin(file=file, path=("pack",))
+        if content.lint is not None:
+            if lint is not None:
+                diagnostics.append(Diagnostic(code="DR104", file=file, message="[lint] is defined twice"))
+            lint = content.lint
+            origins["lint:"] = Origin(file=file, path=("lint",))
         for kind, section in (("document", content.documents), ("setting", content.settings),
                               ("issue", content.issues)):
             plural = f"{kind}s"
@@ -191,5 +197,6 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
     if diagnostics or meta is None:
         return None, diagnostics
     pack = RulePack(meta=meta, documents=merged["document"], settings=merged["setting"],
-                    issues=merged["issue"], rules=rules, digest=digest, origins=origins)
+                    issues=merged["issue"], rules=rules, digest=digest, origins=origins,
+                    lint=lint or LintSettings())
     return pack, []

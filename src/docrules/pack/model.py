@@ -118,10 +118,25 @@ class RuleDef(_Def):
     amount: Amount | None = None
 
 
+# A diagnostic code ("DR405") or a prefix of codes ("DR4"), or ALL, as ruff selects its rules.
+LintCode = Annotated[StrictStr, Field(pattern=r"^(ALL|DR[0-9]{0,3})$")]
+
+
+class LintSettings(_Def):
+    """Which warnings `docrules lint` reports for this pack. `select` replaces the default set (every
+    code but the opt-in ones), `extend_select` adds to it, `ignore` takes away; the most specific
+    pattern wins. Errors are always reported: they refuse the load."""
+
+    select: list[LintCode] | None = None
+    extend_select: list[LintCode] = []
+    ignore: list[LintCode] = []
+
+
 class PackFile(_Def):
     """What one TOML file of a pack may contain."""
 
     pack: PackMeta | None = None
+    lint: LintSettings | None = None
     documents: dict[Id, DocumentDef] = {}
     settings: dict[Id, SettingDef] = {}
     issues: dict[Code, IssueDef] = {}
@@ -147,6 +162,7 @@ class RulePack(_Def):
     rules: list[RuleDef]
     digest: str
     origins: dict[str, Origin] = {}
+    lint: LintSettings = LintSettings()
 
     def origin(self, kind: str, key: str) -> Origin | None:
         return self.origins.get(f"{kind}:{key}")
