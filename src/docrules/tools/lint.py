@@ -14,6 +14,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..pack.lint import expired, locate
 from ..pack.load import read_rule_pack
 from ..pack.select import Selection, report, unknown_codes
+from ..pack.stale import stale_numbers
 
 
 def lint_folder(folder: str | Path, *, today: date | None = None, select: Sequence[str] | None = None,
@@ -28,6 +29,8 @@ def lint_folder(folder: str | Path, *, today: date | None = None, select: Sequen
     found = found + [locate(pack, "lint", "", Severity.warning, "DR404",
                             f"[lint] names '{p}', which is not a lint code or a prefix of one")
                      for p in unknown_codes(pack.lint)]
+    if selection.enabled("DR406"):
+        found += stale_numbers(pack)
     if selection.enabled("DR405"):
         found += expired(pack, today or date.today())
     return report(found, selection)
