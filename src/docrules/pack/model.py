@@ -88,7 +88,8 @@ class Require(_Def):
 
 
 class MinCopies(_Def):
-    """Every document line of `whose` gets at least `copies` copies (policy.md §4.10: minors)."""
+    """Every document line of `whose` gets at least `copies` copies (a policy may ask more copies of
+    every paper of some owners, e.g. minors)."""
 
     copies: Count
     whose: Whose = Whose.party
