@@ -160,6 +160,7 @@ def _shown(kind: str, stated: float, words: str) -> str:
 
 def stale_numbers(pack: RulePack) -> list[Diagnostic]:
     kinds = {name: k for name, s in pack.settings.items() if (k := _kind(name, s)) is not None}
+    labels = {name: _words(pack.settings[name].zh) | _words(pack.settings[name].en) for name in kinds}
     out: list[Diagnostic] = []
     for owner in _texts(pack):
         for kind, stated_all in (("rate", percents(owner.text)), ("months", months(owner.text))):
@@ -168,8 +169,7 @@ def stale_numbers(pack: RulePack) -> list[Diagnostic]:
             candidates = sorted(n for n in owner.named if kinds.get(n) == kind)
             if not candidates:  # the text names no setting of this kind: the one whose label is closest
                 mine = _words(owner.text)
-                scored = {n: len(mine & (_words(pack.settings[n].zh) | _words(pack.settings[n].en)))
-                          for n, k in kinds.items() if k == kind}
+                scored = {n: len(mine & labels[n]) for n, k in kinds.items() if k == kind}
                 best = max(scored.values(), default=0)
                 candidates = sorted(n for n, score in scored.items() if score == best and best > 0)
             for stated, words in dict(reversed(stated_all)).items():  # each number once, as first written
