@@ -8,8 +8,9 @@ is stated as a percent; a count of months (a name ending in `_months`) as a numb
 
 Which setting a text speaks of: the settings its rule names (a title), or that the rules requiring the
 document or raising the issue name; failing that, the setting of the same kind whose label shares the
-most words with the text. The value compared is the one in force on the last day the text applies (a
-rule's `until`, else the setting's latest value), so the result does not depend on the day lint runs.
+most words with the text (with its document's label, for a note or page). The value compared is the one
+in force on the last day the text applies (a rule's `until`, else the setting's latest value), so the
+result does not depend on the day lint runs.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class _Owner:
     text: str
     last_day: date | None  # the last day it applies (None: open-ended)
     named: frozenset[str]
+    context: str = ""  # what else tells what the text is about: a note's document label
 
 
 def _rule_settings(rule: RuleDef) -> set[str]:
@@ -121,7 +123,7 @@ def _texts(pack: RulePack) -> Iterator[_Owner]:
         yield _Owner("document", doc, ("en",), d.en, None, named)
         for key, texts in (("pages", d.pages), ("notes", d.notes)):
             for index, t in enumerate(texts):
-                yield from _both("document", doc, (key, index), t, named)
+                yield from _both("document", doc, (key, index), t, named, f"{d.zh} {d.en}")
     for code, i in pack.issues.items():
         named = frozenset(raising.get(code, ()))
         yield _Owner("issue", code, ("zh",), i.zh, None, named)
@@ -131,9 +133,10 @@ def _texts(pack: RulePack) -> Iterator[_Owner]:
         yield _Owner("setting", name, ("en",), s.en, None, frozenset({name}))
 
 
-def _both(kind: str, key: str, at: tuple[str | int, ...], text: Text, named: frozenset[str]) -> Iterator[_Owner]:
-    yield _Owner(kind, key, at, text.zh, None, named)
-    yield _Owner(kind, key, at, text.en, None, named)
+def _both(kind: str, key: str, at: tuple[str | int, ...], text: Text, named: frozenset[str],
+          context: str) -> Iterator[_Owner]:
+    yield _Owner(kind, key, at, text.zh, None, named, context)
+    yield _Owner(kind, key, at, text.en, None, named, context)
 
 
 def _value_on(setting: SettingDef, day: date | None) -> tuple[SettingValue, date] | None:
@@ -168,7 +171,7 @@ def stale_numbers(pack: RulePack) -> list[Diagnostic]:
                 continue
             candidates = sorted(n for n in owner.named if kinds.get(n) == kind)
             if not candidates:  # the text names no setting of this kind: the one whose label is closest
-                mine = _words(owner.text)
+                mine = _words(f"{owner.text} {owner.context}")
                 scored = {n: len(mine & labels[n]) for n, k in kinds.items() if k == kind}
                 best = max(scored.values(), default=0)
                 candidates = sorted(n for n, score in scored.items() if score == best and best > 0)
