@@ -161,6 +161,10 @@ def _shown(kind: str, stated: float, words: str) -> str:
     return f"'{words}'" if words.replace(" ", "") == value.replace(" ", "") else f"'{words}' ({value})"
 
 
+def _path(at: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in at).lstrip(".")
+
+
 def stale_numbers(pack: RulePack) -> list[Diagnostic]:
     kinds = {name: k for name, s in pack.settings.items() if (k := _kind(name, s)) is not None}
     labels = {name: _words(pack.settings[name].zh) | _words(pack.settings[name].en) for name in kinds}
@@ -182,7 +186,7 @@ def stale_numbers(pack: RulePack) -> list[Diagnostic]:
                     continue
                 name, (value, since) = values[0]
                 out.append(locate(pack, owner.kind, owner.key, Severity.warning, "DR406",
-                                  f"{owner.kind} '{owner.key}' {'.'.join(map(str, owner.at))} states "
+                                  f"{owner.kind} '{owner.key}' {_path(owner.at)} states "
                                   f"{_shown(kind, stated, words)} but setting '{name}' is {value} from {since}",
                                   "update the text, or leave the number out of it", at=owner.at))
     return out
