@@ -10,7 +10,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 from ..diagnostics import Diagnostic
 
@@ -83,6 +82,8 @@ def github_tests(reports: Sequence[TestReport]) -> str:
 def junit_xml(reports: Sequence[TestReport], suite: str) -> str:
     """JUnit XML as Jenkins, GitLab and GitHub test reporters read it: one testsuite, a failure element per
     failed case with every difference in its text. No times: the same outcomes give the same bytes."""
+    from xml.etree import ElementTree  # only this report needs it
+
     failures = sum(bool(r.problems) for r in reports)
     root = ElementTree.Element("testsuites", tests=str(len(reports)), failures=str(failures))
     node = ElementTree.SubElement(root, "testsuite", name=suite, tests=str(len(reports)), failures=str(failures),

@@ -39,10 +39,11 @@ SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "fact
 
 
 LINT_EPILOG = """\
-Selection (like ruff): the pack's [lint] table (select, extend_select, ignore) applies first; --select
-replaces its select, --extend-select and --ignore add to it; the most specific code or prefix wins. A
-warning is also left out when its definition carries a comment `# docrules: ignore[DR401]` (on the
-[[rules]] line or inside the table). Errors are always reported: they refuse the load.
+Selection (like ruff): the pack's [lint] table (select, extend_select, ignore) applies first;
+--extend-select and --ignore add to it, --select starts afresh without it; the most specific code or
+prefix wins. A warning is also left out when its definition carries a comment `# docrules: ignore[DR401]`
+(on its table header line, inside its table, or on comment lines right above the header). Errors are
+always reported: they refuse the load.
 
 exit codes: 0 nothing reported, 1 findings reported, 2 the pack folder cannot be read or bad arguments"""
 TEST_EPILOG = """\
@@ -58,6 +59,15 @@ def _version() -> str:
         return metadata.version("docrules")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (reading package metadata slows every start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"docrules {_version()}")
+        parser.exit(0)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="docrules", description="Which documents each person must bring, and what "
                      "blocks signing.", epilog="Each command's --help lists its options and exit codes;\n"
                      "2 always means bad input, a bad rule pack or bad arguments.")
-    parser.add_argument("--version", action="version", version=f"docrules {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print docrules' version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="check one application file (JSON, TOML, or - for JSON on stdin)")
     check.add_argument("file", help="the application's facts: .json or .toml, or - for JSON on standard input")
