@@ -35,7 +35,7 @@ CONTRADICT = "help: two of its tests on one fact contradict each other"
 @pytest.mark.parametrize(("edits", "extra", "expected"), [
     ([("pack.toml", "[pack]", "[pak]")], None,
      ["pack.toml:3:1: error[DR102] unknown key 'pak' in the file\n  help: allowed keys: pack, facts, roles, "
-      "groups, stages, words, documents, settings, issues, rules"]),
+      "groups, stages, words, lint, documents, settings, issues, rules"]),
     ([], '[[rules]]\nid = "feed"\ntitle = "t"\nsources = ["S5"]\nfor = "application"\nderive = "fee"\n',
      ["more.toml:6:1: error[DR209] rule 'feed' derives 'fee', which is already a fact"]),
     ([("rules.toml", "when = 'app.fee >= 0'", "when = 'app.card == \"standard\"'")], None,
@@ -78,9 +78,6 @@ CONTRADICT = "help: two of its tests on one fact contradict each other"
      None,
      ["catalog.toml:25:1: warning[DR402] setting 'adult_age' has no value from 2010-01-01 to 2011-01-01\n"
       "  help: checks signed in the gap cannot run"]),
-    ([("rules.toml", 'id = "visitor-papers"\n', 'id = "visitor-papers"\nuntil = 2026-01-01\n')], None,
-     ["rules.toml:21:1: warning[DR405] rule 'visitor-papers' expired on 2026-01-01\n  help: remove it, or "
-      "keep it for re-checking old cases"]),
 ])
 def test_one_edit_one_finding(mini_copy: Path, edits: list[tuple[str, str, str]], extra: str | None,
                               expected: list[str]) -> None:
@@ -138,8 +135,10 @@ def test_a_check_on_a_date_no_setting_covers_is_an_error(mini_copy: Path) -> Non
     _edit(mini_copy, "catalog.toml", "values = [{ from = 2000-01-01, value = 0.1 }]",
           "values = [{ from = 2027-01-01, value = 0.1 }]")
     pack = docrules.load_pack(mini_copy)
-    with pytest.raises(docrules.PackError, match=r"DR304\] no value of setting 'deposit_rate' is in "
-                                                 r"force on 2026-12-01"):
+    # the date is the facts' problem: the pack is fine for the days its policy covers
+    with pytest.raises(docrules.FactsError, match=r"DR518\] application.apply_date: no policy of this pack is "
+                                                  r"in force on 2026-12-01\n  help: the pack's policy starts on "
+                                                  r"2027-01-01"):
         pack.check({"application": {"apply_date": "2026-12-01"}, "parties": [{"id": "a", "role": "applicant"}]})
     assert pack.check({"application": {"apply_date": "2027-01-01"},
                        "parties": [{"id": "a", "role": "applicant"}]}).as_of == date(2027, 1, 1)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, FactsError, Severity
+from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
@@ -19,10 +20,10 @@ from .facts.read import parse_facts as validate_facts
 from .facts.read import read_data as read_facts_data
 from .facts.read import unknown_documents
 from .facts.vocabulary import Vocabulary, fact_gates
-from .pack.lint import expired
-from .pack.load import load_rule_pack, read_rule_pack
+from .pack.load import load_rule_pack
 from .pack.model import RulePack
 from .results import Result
+from .tools.lint import lint_folder
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,23 @@ class Pack:
         valid = self.facts(facts)
         signing = self.facts_date(valid)
         day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day, trace=trace)
+        try:
+            program, ruleset = self.program(day, trace=trace)
+        except PackError as exc:
+            raise self._out_of_policy(exc, day, as_of or (None if signing else today)) from None
         matched = match(program, ruleset, self.vocabulary, valid, as_of or signing)
         return Traced(build(self.rules, program, self.vocabulary, valid, matched, day), matched, program, valid)
+
+    def _out_of_policy(self, exc: PackError, day: date, given: date | None) -> DocrulesError:
+        """A date no setting covers is the facts' problem (a signing date from another era), not the
+        pack's: name the field that gave the date."""
+        if not all(d.code == "DR304" for d in exc.diagnostics):
+            return exc
+        field = "as_of" if given is not None else f"application.{self.rules.meta.date_fact}"
+        starts = max((min(v.from_ for v in s.values) for s in self.rules.settings.values()), default=None)
+        hint = f"the pack's policy starts on {starts}" if starts and day < starts else None
+        return FactsError([Diagnostic(code="DR518", path=field, hint=hint, zh=f"{field}: {day} 没有适用的政策",
+                                      message=f"{field}: no policy of this pack is in force on {day}")])
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
@@ -136,12 +151,15 @@ class Pack:
             self._programs.clear()
 
 
-def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:
-    """Every problem of a pack folder (errors and warnings), as `docrules lint` prints them."""
-    pack, diagnostics = read_rule_pack(default_pack_path() if path is None else path)
-    if pack is None or any(d.severity is Severity.error for d in diagnostics):
-        return diagnostics
-    return diagnostics + expired(pack, today or date.today())
+def lint(path: str | Path | None = None, *, today: date | None = None, select: Sequence[str] | None = None,
+         extend_select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Diagnostic]:
+    """Every problem of a pack folder, as `docrules lint` prints them: all errors, and the warnings that
+    `select`/`extend_select`/`ignore` (codes or prefixes such as "DR4"), the pack's `[lint]` table and
+    inline `# docrules: ignore[...]` comments leave. The result does not depend on the day unless the
+    opt-in DR405 (expired policy) is selected; `today` pins that day. Raises ValueError for a selector
+    that names no code."""
+    return lint_folder(default_pack_path() if path is None else path, today=today, select=select,
+                       extend_select=extend_select, ignore=ignore)
 
 
 def load_pack(path: str | Path | None = None) -> Pack:

@@ -1,4 +1,4 @@
-"""The output contract: what a check returns.
+"""The output contract: what a check returns: checklist items, issues, questions, amounts and status.
 
 Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
 byte-identical JSON.

@@ -39,7 +39,7 @@ ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
 # facts), and joins are its most expensive nodes. Fact names start with a letter, so none collides.
 PRINCIPAL_PREFIX = "_of_"
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
-MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
+MAX_OR = 200  # an $or of 600 values makes durable-rules' create_ruleset hang
 MAX_VALUES_PER_PROPERTY = 400  # and so do more than 512 children of one alpha node
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in",
           "not in": "in"}
@@ -338,7 +338,7 @@ def _plain(value: Literal_ | tuple[Literal_, ...] | Ref) -> Any:
 
 
 def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[Diagnostic]:
-    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6).
+    """Refuse what would crash or hang durable-rules' C core, whose fixed limits are not checked there.
     `owners` names the pack rule behind each engine rule, to say where the problem is."""
     values: dict[str, set[str]] = {}
     problems: list[Diagnostic] = []
@@ -385,7 +385,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: 
             meanings.append(activation)
 
     # The sentinel: every check runs at least one action, so deleting its state never frees the
-    # uninitialised action context of a fresh state slot (research note §7, root cause 1).
+    # uninitialised action context of a fresh state slot (durable-rules 2.0.28 frees it and crashes).
     add({"all": [{"a": {"t": "app"}}]}, None)
     for index, rule in enumerate(pack.rules):
         if not active(rule, day) or (rule.derive is not None and not trace):

@@ -69,6 +69,13 @@ class Facts(FactsModel):
     received: list[Received] | None = None
 
 
+def _date_only(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970; a facts file means a date only when it writes one
+    if isinstance(value, int | float | bool):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return value
+
+
 def _no_text(value: Any) -> Any:
     # A decimal fact takes JSON numbers; "12.5" as text is a wrong type, as it is for whole numbers.
     if isinstance(value, str | bool):
@@ -90,7 +97,7 @@ def fact_type(fact: FactDef) -> Any:
     if fact.kind == "enum":
         return Literal[tuple(fact.values)]
     if fact.kind == "date":
-        return date
+        return Annotated[date, BeforeValidator(_date_only)]
     return Annotated[StrictStr, Field(min_length=1, max_length=fact.max_length or DEFAULT_MAX_LENGTH)]
 
 

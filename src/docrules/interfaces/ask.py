@@ -117,7 +117,8 @@ class _Session:
                     self.say(f"  {diagnostic.message}")
 
     def round(self) -> Result:
-        """Ask the first open question and check again (an answer may make other questions moot), until none is left that was not skipped."""
+        """Ask the first open question and check again (an answer may make other questions moot),
+        until none is left that was not skipped."""
         while True:
             result = self.pack.check(self.facts)
             pending = [q for q in result.questions if (q.party, q.fact) not in self.skipped]

@@ -1,10 +1,11 @@
-"""Checks that need a compiled view of the pack, or today's date, on top of `_check`'s:
+"""Checks that need a compiled view of the pack, or today's date, on top of those made while loading:
 
   DR310 a rule whose condition can never hold (contradictory tests on one fact, in every policy period)
   DR311 a value excluded twice in one condition (`x != "a" and x not in ["a", "b"]`): a slip, usually
   DR405 a rule or setting that has expired: nothing of it is in force any more
 
-DR310 and DR311 run on every load; DR405 only in `docrules lint` (a pack does not expire while in use).
+DR310 and DR311 run on every load; DR405 only in `docrules lint`, and only when selected (a pack does
+not expire while in use, and lint's result must not change with the day it runs).
 """
 
 from __future__ import annotations
@@ -132,14 +133,15 @@ def _excluded_twice(rule: RuleDef, principal: str) -> list[str]:
 
 
 def locate(pack: RulePack, kind: str, key: str, severity: Severity, code: str, message: str,
-           hint: str | None = None) -> Diagnostic:
+           hint: str | None = None, at: tuple[str | int, ...] = ()) -> Diagnostic:
     """A diagnostic about a definition of the pack (rule, document, setting, issue), at the line that
-    defines it; the file is read again, since a loaded pack keeps where, not the text."""
+    defines it, or at the key `at` inside it; the file is read again, since a loaded pack keeps where,
+    not the text."""
     origin = pack.origin(kind, key)
     line = column = None
     if origin is not None:
         try:
-            pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find(origin.path)
+            pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find((*origin.path, *at))
         except OSError:  # changed or gone since the pack was loaded
             pos = None
         line, column = (pos.line, pos.column) if pos else (None, None)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..diagnostics import Diagnostic, PackError, Severity
 from ..tomlsource import SourceMap, source_map, syntax_error
 from .lint import logic_problems
-from .model import FactDef, FactsDecl, Origin, PackFile, PackMeta, RulePack
+from .model import FactDef, FactsDecl, LintSettings, Origin, PackFile, PackMeta, RulePack
 from .validate import check_pack
 
 
@@ -134,7 +134,7 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
 
     section = {"documents": models.DocumentDef, "settings": models.SettingDef, "issues": models.IssueDef,
                "rules": models.RuleDef, "pack": models.PackMeta, "roles": models.RoleDef,
-               "stages": models.StageDef, "facts": models.FactsDecl}
+               "stages": models.StageDef, "facts": models.FactsDecl, "lint": models.LintSettings}
     parents = [p for p in loc[:-1] if isinstance(p, str)]
     model: Any = models.PackFile
     if parents:
@@ -154,7 +154,8 @@ def meaning_digest(pack: RulePack) -> str:
     """A hash of what the pack means: its merged, parsed content. Comments, layout, the order of keys
     in a table and how definitions are spread over files change nothing; the order of catalogs and
     rules does (it orders checklists and citations)."""
-    content = pack.model_dump(mode="json", by_alias=True, exclude={"digest", "origins"})
+    # which warnings lint reports is no part of what a check means
+    content = pack.model_dump(mode="json", by_alias=True, exclude={"digest", "origins", "lint"})
     text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
@@ -165,6 +166,7 @@ _SECTIONS = ("role", "group", "stage", "word", "document", "setting", "issue")
 def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[RulePack | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     meta: PackMeta | None = None
+    lint: LintSettings | None = None
     merged: dict[str, dict[str, Any]] = {kind: {} for kind in _SECTIONS}
     facts: dict[str, dict[str, FactDef]] = {"application": {}, "party": {}}
     rules = []
@@ -189,6 +191,11 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[Rul
                 diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
             meta = content.pack
             origins["pack:"] = Origin(file=file, path=("pack",))
+        if content.lint is not None:
+            if lint is not None:
+                diagnostics.append(Diagnostic(code="DR104", file=file, message="[lint] is defined twice"))
+            lint = content.lint
+            origins["lint:"] = Origin(file=file, path=("lint",))
         for kind in _SECTIONS:
             plural = f"{kind}s"
             for key, value in getattr(content, plural).items():
@@ -208,5 +215,6 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[Rul
         return None, diagnostics
     pack = RulePack(meta=meta, facts=FactsDecl(**facts), roles=merged["role"], groups=merged["group"],
                     stages=merged["stage"], words=merged["word"], documents=merged["document"],
-                    settings=merged["setting"], issues=merged["issue"], rules=rules, digest="", origins=origins)
+                    settings=merged["setting"], issues=merged["issue"], rules=rules, digest="", origins=origins,
+                    lint=lint or LintSettings())
     return pack.model_copy(update={"digest": meaning_digest(pack)}), []

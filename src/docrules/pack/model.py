@@ -162,7 +162,8 @@ class Require(_Def):
 
 
 class MinCopies(_Def):
-    """Every document line of `whose` gets at least `copies` copies ."""
+    """Every document line of `whose` gets at least `copies` copies (a policy may ask more copies of
+    every paper of some owners, e.g. minors)."""
 
     copies: Count
     whose: Id = "party"
@@ -202,6 +203,20 @@ class RuleDef(_Def):
     reject: Reject | None = None
 
 
+# A diagnostic code ("DR405") or a prefix of codes ("DR4"), or ALL, as ruff selects its rules.
+LintCode = Annotated[StrictStr, Field(pattern=r"^(ALL|DR[0-9]{0,3})$")]
+
+
+class LintSettings(_Def):
+    """Which warnings `docrules lint` reports for this pack. `select` replaces the default set (every
+    code but the opt-in ones), `extend_select` adds to it, `ignore` takes away; the most specific
+    pattern wins. Errors are always reported: they refuse the load."""
+
+    select: list[LintCode] | None = None
+    extend_select: list[LintCode] = []
+    ignore: list[LintCode] = []
+
+
 class PackFile(_Def):
     """What one TOML file of a pack may contain."""
 
@@ -213,6 +228,7 @@ class PackFile(_Def):
     # Words the printed checklist uses for the pack's own things: a status (ready, blocked, ...), a
     # severity, "application" (the application's own papers), an amount's name.
     words: dict[Id, Text] = {}
+    lint: LintSettings | None = None
     documents: dict[Id, DocumentDef] = {}
     settings: dict[Id, SettingDef] = {}
     issues: dict[Code, IssueDef] = {}
@@ -243,6 +259,7 @@ class RulePack(_Def):
     rules: list[RuleDef]
     digest: str
     origins: dict[str, Origin] = {}
+    lint: LintSettings = LintSettings()
 
     def origin(self, kind: str, key: str) -> Origin | None:
         return self.origins.get(f"{kind}:{key}")

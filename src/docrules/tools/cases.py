@@ -5,7 +5,8 @@ A case is either
     is listed is checked), e.g. `rules/foshan/tests/minor-buyer.toml`; or
   - a facts file (JSON or TOML) with a golden `expected/NAME.result.json` beside it holding the whole
     expected result (the project's own `fixtures/`).
-`--update` rewrites the expectation from the current result (tomli-w for TOML), for a person to review.
+`--update` rewrites the expectation from the current result, for a person to review; a TOML case keeps
+its comments and layout (`rewrite.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..api import Pack, Traced
@@ -25,6 +25,7 @@ from ..diagnostics import Diagnostic, DocrulesError, FactsError
 from ..facts.read import read_data
 from ..results import Result, Status
 from ..tomlsource import syntax_error
+from .rewrite import rewrite_expect
 
 
 class _Strict(BaseModel):
@@ -217,14 +218,35 @@ def update(outcome: Outcome) -> bool:
         target, text = case.golden, render_golden(result)
     else:
         target = case.path
-        data = tomllib.loads(case.path.read_text(encoding="utf-8"))
-        data["expect"] = full_expect(result).model_dump(mode="json", exclude_defaults=True)
-        text = tomli_w.dumps(data, multiline_strings=True)
+        expect = full_expect(result).model_dump(mode="json", exclude_defaults=True)
+        # what must stay off the list is a person's claim, not a result: keep those that still hold
+        kept = [a for a in (case.expect.absent if case.expect else []) if not compare(Expect(absent=[a]), result)]
+        if kept:
+            expect["absent"] = [a.model_dump(mode="json", exclude_defaults=True) for a in kept]
+        text = rewrite_expect(case.path.read_text(encoding="utf-8"), expect)
     if target.exists() and target.read_text(encoding="utf-8") == text:
         return False
     target.write_text(text, encoding="utf-8")
     return True
 
 
-def run_cases(pack: Pack, paths: Iterable[Path]) -> list[Outcome]:
-    return [run_case(pack, load_case(p)) for p in discover(paths)]
+def keyword_matches(expression: str, text: str) -> bool:
+    """pytest's `-k`, without parentheses: words joined by `or` and `and`, each maybe after `not`, every
+    word a case-insensitive substring of `text` (`"renewal and not urgent"`)."""
+    haystack = text.lower()
+
+    def term(word: str) -> bool:
+        parts = word.split()
+        negate = len(parts) > 1 and parts[0] == "not"
+        found = " ".join(parts[1:] if negate else parts).lower() in haystack
+        return found != negate
+
+    return any(all(term(w) for w in conj.split(" and ")) for conj in expression.split(" or "))
+
+
+def run_cases(pack: Pack, paths: Iterable[Path], keyword: str | None = None) -> list[Outcome]:
+    """Every case under `paths`; with `keyword`, only those whose file name or description it matches."""
+    cases = [load_case(p) for p in discover(paths)]
+    if keyword is not None:
+        cases = [c for c in cases if keyword_matches(keyword, f"{c.path.name} {c.description}")]
+    return [run_case(pack, case) for case in cases]
