@@ -53,7 +53,7 @@ def _diagnostics(pack: Path) -> list[str]:
      "rules.toml:65:9: error[DR207] rule 'premium-review': 'app.fee' is not true/false; compare it"),
     ("rules.toml", "originals = 1\ncopies = 1\n", "orignals = 1\ncopies = 1\n",
      "rules.toml:18:1: error[DR102] unknown key 'orignals' in rule 'resident-papers' require[0]\n"
-     "  help: allowed keys: documents, stage, whose, originals, copies, pages, notes"),
+     "  help: allowed keys: documents, one_of, stage, whose, originals, copies, pages, notes"),
     ("rules.toml", 'copies = "setting.minor_copies"', 'copies = "three"',
      "rules.toml:38:1: error[DR102] rule 'minor-consent' min_copies.copies: must be a whole number or "
      '"setting.NAME" (got \'three\')'),

@@ -87,7 +87,7 @@ class Pack:
         """Validate facts for this pack (its facts model, the relations between parties, received
         documents the catalog knows); raise `FactsError` listing every problem."""
         valid = validate_facts(facts, self.facts_model, self.vocabulary, file=file)
-        unknown = unknown_documents(valid, self.rules.documents)
+        unknown = unknown_documents(valid, self.rules.documents, self.rules.stages)
         if unknown:
             raise FactsError(unknown)
         return valid

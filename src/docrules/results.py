@@ -68,6 +68,9 @@ class Item(_Out):
     sources: list[str]
     received: Counts | None = None
     missing: bool | None = None
+    # A line of alternatives ("A + B, or C"): the sets of documents, any complete one of which will do;
+    # `document` is the first set's first, `label` names them all. Null for a line of one document.
+    alternatives: list[list[str]] | None = None
 
 
 class Issue(_Out):

@@ -47,6 +47,8 @@ class _Line:
     notes: dict[Text, None] = field(default_factory=dict)
     rules: dict[str, None] = field(default_factory=dict)
     sources: dict[str, None] = field(default_factory=dict)
+    alternatives: tuple[tuple[int, ...], ...] | None = None  # a "one of these sets" line
+    label: Text | None = None
 
     def cite(self, effects: Effects) -> None:
         self.rules[effects.rule] = None
@@ -61,7 +63,7 @@ class _Builder:
         self.pack, self.program, self.facts = pack, program, facts
         self.items: dict[tuple[int, int, int], _Line] = {}
         self.issues: dict[tuple[int, int, int], _Line] = {}
-        self.minimums: dict[int, tuple[int, list[Effects]]] = {}
+        self.minimums: dict[int, list[tuple[int, frozenset[int] | None, Effects]]] = {}
         self.amounts: dict[str, int] = {}
         self.principal = principals
         self.issue_documents: dict[tuple[int, int, int], list[dict[str, str | None]]] = {}
@@ -80,6 +82,8 @@ class _Builder:
                 line = self.items[key] = _Line()
             line.originals = max(line.originals, plan.originals)
             line.copies = max(line.copies, plan.copies)
+            if plan.alternatives is not None:
+                line.alternatives, line.label = plan.alternatives, plan.label
             line.pages.update(dict.fromkeys(plan.pages))
             line.notes.update(dict.fromkeys(plan.notes))
             line.cite(effects)
@@ -87,10 +91,8 @@ class _Builder:
             severity, code = effects.issue
             self.issues.setdefault((severity, subject, code), _Line()).cite(effects)
         if effects.min_copies is not None:
-            whose, copies = effects.min_copies
-            party = self.whose(whose, subject)
-            least, cited = self.minimums.get(party, (0, []))
-            self.minimums[party] = (max(least, copies), [*cited, effects])
+            whose, copies, stages = effects.min_copies
+            self.minimums.setdefault(self.whose(whose, subject), []).append((copies, stages, effects))
         if effects.amount is not None:
             name, base, rate = effects.amount
             if name not in self.amounts:
@@ -98,11 +100,10 @@ class _Builder:
                 self.amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def apply_minimums(self) -> None:
-        for (_, party, _), line in self.items.items():
-            if party in self.minimums:
-                least, cited = self.minimums[party]
-                line.copies = max(line.copies, least)
-                for effects in cited:
+        for (stage, party, _), line in self.items.items():
+            for copies, stages, effects in self.minimums.get(party, ()):
+                if stages is None or stage in stages:
+                    line.copies = max(line.copies, copies)
                     line.cite(effects)
 
     def party_id(self, index: int) -> str | None:
@@ -114,16 +115,29 @@ class _Builder:
         if self.facts.received is None:
             return {}, {}
         documents = list(self.pack.documents)
-        handed = {(got.party, got.document): got for got in self.facts.received}
+        stage_names = list(self.pack.stages)
+        rule = self.pack.meta.missing_documents
+        default = rule.stages[0] if rule is not None else None  # None: it counts at every stage
+        handed = {(got.party, got.document, got.stage or default): got for got in self.facts.received}
+
+        def counts(party: int, doc: int, stage: int) -> tuple[int, int]:
+            key = (self.party_id(party), documents[doc])
+            got = handed.get((*key, stage_names[stage])) or handed.get((*key, None))
+            return (got.originals, got.copies) if got is not None else (0, 0)
+
         received: dict[_Key, dict[str, int]] = {}
         missing: dict[_Key, bool] = {}
         for key, line in self.items.items():
-            _, party, doc = key
-            got = handed.get((self.party_id(party), documents[doc]))
-            originals, copies = (got.originals, got.copies) if got is not None else (0, 0)
+            stage, party, doc = key
+            # a line of alternatives is complete when any one set is: report the set that is, or else
+            # the set closest to it, as the least handed in of its documents
+            sets = line.alternatives or ((doc,),)
+            got = [[counts(party, d, stage) for d in group] for group in sets]
+            best = max(got, key=lambda g: (all(o >= line.originals and c >= line.copies for o, c in g),
+                                           sum(min(o, line.originals) + min(c, line.copies) for o, c in g)))
+            originals, copies = min(o for o, _ in best), min(c for _, c in best)
             received[key] = {"originals": originals, "copies": copies}
             missing[key] = originals < line.originals or copies < line.copies
-        rule = self.pack.meta.missing_documents
         if rule is not None:
             stages = {list(self.pack.stages).index(s) for s in rule.stages}
             short = sorted(key for key, is_missing in missing.items() if is_missing and key[0] in stages)
@@ -206,11 +220,14 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     items = []
     for (stage, party, doc), line in sorted(b.items.items()):
         document, label = program.documents[doc]
+        alternatives = None if line.alternatives is None else [
+            [program.documents[d][0] for d in group] for group in line.alternatives]
         items.append({"stage": stage_names[stage], "party": b.party_id(party), "document": document,
-                      "label": label, "originals": line.originals,
+                      "label": line.label or label, "originals": line.originals,
                       "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
                       "rules": list(line.rules), "sources": list(line.sources),
-                      "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc))})
+                      "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc)),
+                      "alternatives": alternatives})
     issues = []
     severities = set()
     for (severity, party, code), line in sorted(b.issues.items()):

@@ -41,6 +41,9 @@ class Received(FactsModel):
 
     party: StrictStr | None = None
     document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    # The stage it was handed in for: each stage's office keeps its own papers. Left out: the pack's
+    # first stage whose papers it tracks (`[pack] missing_documents`), or every stage if it has none.
+    stage: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
     originals: Count = 0
     copies: Count = 0
 

@@ -110,7 +110,7 @@ def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = N
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
                                   message=f"{at}.of: names no {owner} (got {_short(party.of)})",
                                   zh=f"{at}.of: 没有这位{roles[owner].zh}({_short(party.of)})", hint=hint))
-    handed: set[tuple[str | None, str]] = set()
+    handed: set[tuple[str | None, str, str | None]] = set()
     for i, got in enumerate(facts.received or ()):
         at = f"received[{i}]"
         if got.party is not None and got.party not in seen:
@@ -118,20 +118,26 @@ def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = N
                                   message=f"{at}.party: names no party (got {_short(got.party)})",
                                   zh=f"{at}.party: 没有这个人({_short(got.party)})",
                                   hint=f"one of: {', '.join(sorted(seen))}, or null for the application"))
-        if (got.party, got.document) in handed:
+        if (got.party, got.document, got.stage) in handed:
             out.append(Diagnostic(code="DR515", file=file, path=f"{at}.document",
                                   message=f"{at}.document: {_short(got.document)} of "
                                           f"{_short(got.party) if got.party else 'the application'} "
                                           "is listed twice; give one entry with the totals",
                                   zh=f"{at}.document: {_short(got.document)} 重复登记,请合并为一条"))
-        handed.add((got.party, got.document))
+        handed.add((got.party, got.document, got.stage))
     return out
 
 
-def unknown_documents(facts: Facts, documents: Collection[str]) -> list[Diagnostic]:
-    """Received documents that the pack's catalog does not have (facts alone cannot know them)."""
+def unknown_documents(facts: Facts, documents: Collection[str], stages: Collection[str]) -> list[Diagnostic]:
+    """Received documents that the pack's catalog does not have, or for a stage it does not have
+    (facts alone cannot know them)."""
     out = []
     for i, got in enumerate(facts.received or ()):
+        if got.stage is not None and got.stage not in stages:
+            at = f"received[{i}].stage"
+            out.append(Diagnostic(code="DR519", path=at, message=f"{at}: the pack has no stage {_short(got.stage)}",
+                                  zh=f"{at}: 规则包没有这一阶段 {_short(got.stage)}",
+                                  hint=did_you_mean(got.stage, stages) or f"one of: {', '.join(stages)}"))
         if got.document not in documents:
             at = f"received[{i}].document"
             out.append(Diagnostic(code="DR516", path=at,

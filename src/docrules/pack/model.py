@@ -152,13 +152,22 @@ class IssueDef(_Def):
 
 
 class Require(_Def):
-    documents: Annotated[list[Id], Field(min_length=1)]
+    """Documents a rule asks for: each of `documents`, or one complete set of `one_of` (shown as one
+    checklist line: "A + B, or C"). Counts apply to every document of the line."""
+
+    documents: list[Id] = []
+    one_of: list[Annotated[list[Id], Field(min_length=1)]] = []
     stage: Id
     whose: Id = "party"  # party, application, or the principal role's name
     originals: Count = 0
     copies: Count = 0
     pages: list[Text] | None = None  # None: the catalog's pages
     notes: list[Text] = []
+
+    @property
+    def named(self) -> list[str]:
+        """Every document it names, in `documents` or any set of `one_of`."""
+        return [*self.documents, *(d for group in self.one_of for d in group)]
 
 
 class MinCopies(_Def):
@@ -167,6 +176,7 @@ class MinCopies(_Def):
 
     copies: Count
     whose: Id = "party"
+    stages: list[Id] = []  # the stages whose lines it applies to; empty: every stage
 
 
 class Amount(_Def):

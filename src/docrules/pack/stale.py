@@ -110,7 +110,7 @@ def _texts(pack: RulePack) -> Iterator[_Owner]:
     for rule in pack.rules:
         names = _rule_settings(rule)
         for req in rule.require:
-            for doc in req.documents:
+            for doc in req.named:
                 requiring.setdefault(doc, set()).update(names)
         if rule.issue:
             raising.setdefault(rule.issue, set()).update(names)

@@ -83,7 +83,7 @@ class _Checker:
                         self.emit("DR403", f"{kind} '{key}' has no {lang} label", kind=kind, name=key,
                                   severity=Severity.warning)
         enabled = [r for r in self.pack.rules if r.enabled]
-        required = {d for r in enabled for req in r.require for d in req.documents}
+        required = {d for r in enabled for req in r.require for d in req.named}
         for doc in self.pack.documents:
             if doc not in required:
                 self.emit("DR313", f"no rule can require document '{doc}'", kind="document", name=doc,
@@ -260,7 +260,14 @@ class _Checker:
                           f"add it to the condition, e.g. when = 'app.{rule.amount.base} >= 0', so that an "
                           "unknown value is asked for")
         for i, req in enumerate(rule.require):
-            for doc in req.documents:
+            if bool(req.documents) == bool(req.one_of):
+                self.emit("DR302", f"rule '{rule.id}': require[{i}] needs documents or one_of, not both",
+                          rule, ("require", i), 'documents = ["a", "b"] asks for each; one_of = [["a", "b"], ["c"]] '
+                          "for any one complete set")
+            if len(req.one_of) == 1:
+                self.emit("DR302", f"rule '{rule.id}': require[{i}] one_of lists one set: use documents",
+                          rule, ("require", i, "one_of"))
+            for doc in req.named:
                 if doc not in self.pack.documents:
                     self.emit("DR203", f"rule '{rule.id}' names unknown document '{doc}'", rule,
                               ("require", i, "documents"), _suggest(doc, list(self.pack.documents)),
@@ -281,6 +288,10 @@ class _Checker:
                       _suggest(rule.issue, list(self.pack.issues)), needle=rule.issue)
         if rule.min_copies is not None:
             self.check_whose(rule, rule.min_copies.whose, ("min_copies", "whose"))
+            for stage in rule.min_copies.stages:
+                if stage not in self.pack.stages:
+                    self.emit("DR211", f"rule '{rule.id}' names unknown stage '{stage}'", rule,
+                              ("min_copies", "stages"), _suggest(stage, list(self.pack.stages)), needle=stage)
             if scope == "application":
                 self.emit("DR208", f"rule '{rule.id}': min_copies needs a party rule", rule, "min_copies")
             if isinstance(rule.min_copies.copies, str):

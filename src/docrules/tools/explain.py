@@ -156,7 +156,7 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
         for rule_id in item.rules:
             index = x.index[rule_id]
             rule = pack.rules.rules[index]
-            wholes = [req.whose for req in rule.require if item.document in req.documents]
+            wholes = [req.whose for req in rule.require if item.document in req.named]
             if rule.min_copies is not None:
                 wholes.append(rule.min_copies.whose)
             because += [x.reason(index, s) for r, s in fires if r == index
@@ -169,7 +169,7 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
     if why_not is not None:
         reasons = []
         for index, rule in enumerate(pack.rules.rules):
-            if not rule.enabled or not any(why_not in req.documents for req in rule.require):
+            if not rule.enabled or not any(why_not in req.named for req in rule.require):
                 continue
             reasons += [x.reason(index, s) for s in x.subjects(rule)
                         if not party or x.party_id(s) == party or s < 0]
