@@ -200,3 +200,28 @@ def test_a_rule_naming_a_value_a_fact_does_not_allow_is_located(pack_copy: Path)
     assert [d.render().replace(f"{pack_copy}/", "") for d in info.value.diagnostics] == [
         "more.toml:6:9: error[DR206] rule 'boc': app.mortgage_bank has no value 'bocc'\n"
         "  help: one of: abc, ccb, rural_commercial, other"]
+
+
+def test_a_text_that_names_a_setting_follows_its_dated_value(mini_copy: Path) -> None:
+    _copy_edit(mini_copy, "catalog.toml", '[documents.proof_of_address]\nzh = "住址证明"\nen = "Proof of address"',
+               '[documents.proof_of_address]\nzh = "住址证明"\nen = "Proof of address"\n'
+               'notes = [{ zh = "居住满{setting.address_months}个月", en = "{setting.address_months} months there" }]')
+    pack = docrules.load_pack(mini_copy)
+
+    def notes(day: str) -> list[str]:
+        result = pack.check({"application": {"apply_date": day}, "parties": [
+            {"id": "a", "role": "applicant", "residency": "resident", "birth_date": "1990-01-01"}]})
+        return [n.en for i in result.items if i.document == "proof_of_address" for n in i.notes]
+
+    assert notes("2026-12-31") == ["6 months there"]
+    assert notes("2027-01-01") == ["3 months there"]
+    assert _run("lint", str(mini_copy)) == (0, "All checks passed.\n", "")  # nothing stale to say
+
+
+def test_a_text_naming_an_unknown_setting_is_located(mini_copy: Path) -> None:
+    _copy_edit(mini_copy, "catalog.toml", 'zh = "未成年申请人须有家长"', 'zh = "须有家长({setting.adult_ag}岁以下)"')
+    with pytest.raises(docrules.PackError) as info:
+        docrules.load_pack(mini_copy)
+    assert [d.render().replace(f"{mini_copy}/", "") for d in info.value.diagnostics] == [
+        "catalog.toml:45:1: error[DR204] issue 'NO_PARENT' names unknown setting 'adult_ag' in its text\n"
+        "  help: did you mean 'adult_age'?"]

@@ -27,6 +27,7 @@ from ..diagnostics import Diagnostic, PackError
 from ..facts.vocabulary import Scope, Vocabulary
 from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
 from ..pack.model import RuleDef, RulePack, SettingValue
+from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
 from ..results import Text
 from .effects import Effects, rule_effects
@@ -409,8 +410,9 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: 
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    principal_facts=frozenset(compiler.principal_facts),
                    settings=compiler.settings, effects=effects,
-                   documents=tuple((n, Text(zh=d.zh, en=d.en)) for n, d in pack.documents.items()),
-                   issues=tuple((c, Text(zh=i.zh, en=i.en)) for c, i in pack.issues.items()))
+                   documents=tuple((n, fill(Text(zh=d.zh, en=d.en), compiler.settings))
+                                   for n, d in pack.documents.items()),
+                   issues=tuple((c, fill(Text(zh=i.zh, en=i.en), compiler.settings)) for c, i in pack.issues.items()))
 
 
 __all__ = ["Activation", "Program", "Scope", "compile_pack", "policy_boundaries", "settings_on"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..pack.model import Count, RuleDef, RulePack, SettingValue, Whose
+from ..pack.texts import fill
 from ..results import IssueSeverity, Text
 
 SEVERITIES = list(IssueSeverity)
@@ -51,16 +52,17 @@ def rule_effects(pack: RulePack, rule: RuleDef, settings: dict[str, SettingValue
         where = (stages.index(req.stage), pack.whose(req.whose))
         for doc in req.documents:
             catalog = pack.documents[doc]
-            pages = tuple(catalog.pages if req.pages is None else req.pages)
-            notes = tuple(dict.fromkeys([*catalog.notes, *req.notes]))
+            pages = tuple(fill(t, settings) for t in (catalog.pages if req.pages is None else req.pages))
+            notes = tuple(dict.fromkeys(fill(t, settings) for t in [*catalog.notes, *req.notes]))
             lines.append(Line(*where, docs[doc], *counts, pages, notes))
         if req.one_of:
             named = [pack.documents[d] for group in req.one_of for d in group]
-            pages = tuple(dict.fromkeys(p for d in named for p in d.pages)) if req.pages is None else tuple(req.pages)
-            notes = tuple(dict.fromkeys([*(n for d in named for n in d.notes), *req.notes]))
+            pages = tuple(dict.fromkeys(fill(t, settings) for t in (
+                [p for d in named for p in d.pages] if req.pages is None else req.pages)))
+            notes = tuple(dict.fromkeys(fill(t, settings) for t in [*(n for d in named for n in d.notes), *req.notes]))
             alternatives = tuple(tuple(docs[d] for d in group) for group in req.one_of)
             lines.append(Line(*where, alternatives[0][0], *counts, pages, notes, alternatives,
-                              alternatives_label(pack, req.one_of)))
+                              fill(alternatives_label(pack, req.one_of), settings)))
     issue = None
     if rule.issue is not None:
         issue = (SEVERITIES.index(pack.issues[rule.issue].severity), list(pack.issues).index(rule.issue))

@@ -13,9 +13,11 @@ from itertools import pairwise
 from ..diagnostics import Diagnostic, Severity
 from ..diagnostics import did_you_mean as _suggest
 from ..facts.vocabulary import STRUCTURAL, FactSpec, Scope, Vocabulary
+from ..results import Text
 from ..tomlsource import SourceMap
 from .conditions import Cmp, Expr, ExprError, Known, Ref, Truth, parse, refs
 from .model import CountLinked, FactDef, MaxLinked, RuleDef, RulePack, SettingValue, YearsSince
+from .texts import settings_named
 
 ALIAS_SCOPE: dict[str, Scope] = {"party": "party", "principal": "party", "app": "application"}
 # Names a pack cannot give a fact or a role: the engine's own fact keys and the condition aliases.
@@ -82,6 +84,18 @@ class _Checker:
                     if not getattr(entry, lang).strip():
                         self.emit("DR403", f"{kind} '{key}' has no {lang} label", kind=kind, name=key,
                                   severity=Severity.warning)
+        texts: list[tuple[str, str, Text]] = []
+        for name, entry in self.pack.documents.items():
+            texts += [("document", name, t) for t in (Text(zh=entry.zh, en=entry.en), *entry.pages, *entry.notes)]
+        texts += [("issue", code, Text(zh=i.zh, en=i.en)) for code, i in self.pack.issues.items()]
+        texts += [("rule", r.id, t) for r in self.pack.rules for req in r.require
+                  for t in (*(req.pages or ()), *req.notes)]
+        for kind, owner, text in texts:
+            for setting in settings_named(text.zh) + settings_named(text.en):
+                if setting not in self.pack.settings:
+                    self.emit("DR204", f"{kind} '{owner}' names unknown setting '{setting}' in its text", kind=kind,
+                              name=owner, rule=self.pack_rule(owner) if kind == "rule" else None,
+                              hint=_suggest(setting, list(self.pack.settings)))
         enabled = [r for r in self.pack.rules if r.enabled]
         required = {d for r in enabled for req in r.require for d in req.named}
         for doc in self.pack.documents:
@@ -224,6 +238,9 @@ class _Checker:
                 self.emit("DR211", f"[pack] missing_documents names unknown stage '{stage}'",
                           key=("missing_documents", "stages"), hint=_suggest(stage, self.pack.stages),
                           kind="pack", name="", needle=stage)
+
+    def pack_rule(self, rule_id: str) -> RuleDef | None:
+        return next((r for r in self.pack.rules if r.id == rule_id), None)
 
     def check_whose(self, rule: RuleDef, whose: str, key: tuple[str | int, ...]) -> None:
         allowed = ["party", "application", self.pack.principal]
