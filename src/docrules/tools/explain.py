@@ -138,6 +138,11 @@ class _Explainer:
         return list(range(len(self.facts.parties))) if rule.for_ == "party" else [-1]
 
 
+def _documents(item: Item) -> list[str]:
+    """Every document a line stands for: its own, or each of its alternatives."""
+    return [item.document] if item.alternatives is None else [d for group in item.alternatives for d in group]
+
+
 def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,
             today: date | None = None, document: str | None = None, party: str | None = None,
             why_not: str | None = None) -> Explanation:
@@ -150,7 +155,7 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
     fires = sorted(traced.trace.fires)
     items = []
     for item in result.items:
-        if (document and item.document != document) or (party and item.party != party):
+        if (document and document not in _documents(item)) or (party and item.party != party):
             continue
         because = []
         for rule_id in item.rules:
@@ -173,8 +178,8 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
                 continue
             reasons += [x.reason(index, s) for s in x.subjects(rule)
                         if not party or x.party_id(s) == party or s < 0]
-        missing = WhyNot(document=why_not, on_the_list=any(i.document == why_not and (not party or i.party == party)
-                                                            for i in result.items), rules=reasons)
+        listed = any(why_not in _documents(i) and (not party or i.party == party) for i in result.items)
+        missing = WhyNot(document=why_not, on_the_list=listed, rules=reasons)
     return Explanation(status=result.status, items=items, issues=issues, why_not=missing, pack=result.pack,
                        as_of=result.as_of)
 
