@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .diagnostics import Diagnostic, FactsError, Severity
 from .engine.compile import Program, compile_pack, policy_boundaries
@@ -64,6 +65,10 @@ class Pack:
     def digest(self) -> str:
         return self.rules.digest
 
+    def today(self) -> date:
+        """The date now where the policy applies (the pack's `timezone`), whatever the server's clock."""
+        return datetime.now(ZoneInfo(self.rules.meta.timezone)).date()
+
     def program(self, day: date, *, trace: bool = False) -> tuple[Program, Ruleset]:
         key = (bisect_right(self._boundaries, day), trace)
         with self._lock:
@@ -100,7 +105,7 @@ class Pack:
              trace: bool) -> Traced:
         valid = self.facts(facts)
         signing = valid.application.signing_date
-        day = as_of or signing or today or date.today()
+        day = as_of or signing or today or self.today()
         program, ruleset = self.program(day, trace=trace)
         matched = match(program, ruleset, valid, as_of or signing)
         return Traced(build(self.rules, program, valid, matched, day), matched, program, valid)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from ..facts.model import Facts
 from ..facts.read import read_facts
 from ..interfaces import batch as _batch_mod
 from ..interfaces import render as _render
+from ..interfaces.ranges import Shard as _Shard
 from ..pack.model import PackFile
 from ..results import Result
 from ..tools.cases import CaseFile, run_cases, update
@@ -106,7 +108,20 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
     batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
     batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
+    batch.add_argument("--shard", type=_shard, metavar="I/N",
+                       help="check only part I of N (1-based) of the input; the N outputs concatenate to the whole")
+    batch.add_argument("--resume", action="store_true",
+                       help="go on with a stopped run from where OUT.progress.json says it got (needs -o OUT)")
+    batch.add_argument("--only-changed", metavar="PREVIOUS",
+                       help="write only rows whose status, items or issues differ from this earlier output")
     return parser
+
+
+def _shard(text: str) -> _Shard:
+    try:
+        return _Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _jobs(text: str) -> int:
@@ -120,7 +135,8 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     records are in the output) or the input or pack could not be read."""
     try:
         summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
-                                  as_of=args.as_of, stdout=stdout, stderr=stderr)
+                                  as_of=args.as_of, stdout=stdout, stderr=stderr, shard=args.shard,
+                                  resume=args.resume, only_changed=args.only_changed)
     except OSError as exc:
         print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
         return EXIT_BAD_INPUT
@@ -132,6 +148,15 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
     print(summary.line(), file=stderr)
+    where = f"; resume with --resume -o {args.output}" if args.output not in (None, "-") else ""
+    if summary.failed is not None:
+        print(f"error[DR540] stopped after {summary.total} rows: {summary.failed}{where}", file=stderr)
+        return EXIT_BAD_INPUT
+    if summary.stopped is not None:
+        after = "" if summary.last_line is None else f" (input line {summary.last_line})"
+        print(f"stopped by {summary.stopped} after {summary.total} rows{after}, every line written whole{where}",
+              file=stderr)
+        return 128 + getattr(signal, summary.stopped, signal.SIGTERM).value
     return EXIT_BAD_INPUT if summary.counts["errors"] else 0
 
 
