@@ -203,7 +203,7 @@ def test_a_worker_that_dies_once_has_its_chunk_done_again(tmp_path: Path, monkey
 def test_a_chunk_that_always_kills_its_worker_ends_the_run_naming_it() -> None:
     pool = Supervisor(_die_on, _nothing, (), jobs=2, attempts=3)
     chunks = [list(range(n, n + 5)) for n in range(0, 50, 5)]
-    got = []
+    got: list[list[int]] = []
     with pytest.raises(ChunkFailed) as failed:
         got.extend(pool.run(chunks))
     assert failed.value.chunk == [10, 11, 12, 13, 14] and "died 3 times" in failed.value.why
