@@ -114,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="go on with a stopped run from where OUT.progress.json says it got (needs -o OUT)")
     batch.add_argument("--only-changed", metavar="PREVIOUS",
                        help="write only rows whose status, items or issues differ from this earlier output")
+    batch.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="dask: on a Dask cluster (needs docrules[dask]); -o names a folder for the parts")
+    batch.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="the Dask scheduler (default: a local cluster of --jobs processes)")
+    batch.add_argument("--rows-per-part", type=_jobs, default=10_000, metavar="N", help="rows per Dask part")
     return parser
 
 
@@ -133,6 +138,8 @@ def _jobs(text: str) -> int:
 def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Exit 0 when every row was checked, 2 when some rows were not valid applications (their error
     records are in the output) or the input or pack could not be read."""
+    if args.engine == "dask":
+        return _batch_on_dask(args, stderr)
     try:
         summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
                                   as_of=args.as_of, stdout=stdout, stderr=stderr, shard=args.shard,
@@ -158,6 +165,32 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
               file=stderr)
         return 128 + getattr(signal, summary.stopped, signal.SIGTERM).value
     return EXIT_BAD_INPUT if summary.counts["errors"] else 0
+
+
+def _batch_on_dask(args: argparse.Namespace, stderr: TextIO) -> int:
+    """Part files and a manifest in the -o folder; exit 0 when every row was checked, 2 otherwise."""
+    unsupported = [name for name in ("shard", "resume", "only_changed") if getattr(args, name)]
+    if unsupported or args.output in (None, "-") or args.file == "-":
+        why = f"--{unsupported[0].replace('_', '-')} is for the local engine" if unsupported else \
+            "--engine dask reads an input file and writes parts to a folder: give FILE and -o FOLDER"
+        print(f"error[DR542] {why}", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        from .. import dask as _dask
+    except ImportError as exc:
+        print(f"docrules batch --engine dask needs the dask extra ({exc.name} is missing): "
+              "pip install 'docrules[dask]'", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        manifest = _dask.run_batch(args.file, args.output, pack_path=args.pack, scheduler=args.scheduler,
+                                   rows_per_part=args.rows_per_part, workers=args.jobs or 2, as_of=args.as_of,
+                                   stderr=stderr)
+    except OSError as exc:
+        print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
+        return EXIT_BAD_INPUT
+    for failure in manifest["failures"]:
+        print(f"error[DR540] part {failure['part']}: {failure['error']}", file=stderr)
+    return EXIT_BAD_INPUT if manifest["failures"] or manifest["counts"]["errors"] else 0
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
