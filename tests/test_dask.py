@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,7 +20,11 @@ import docrules
 from bench.generate import applications
 from docrules.interfaces import batch as _batch
 from docrules.interfaces.cli import run
+from docrules.interfaces.ranges import scan
 from docrules.pack.archive import PackFiles
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 distributed = pytest.importorskip("distributed")
 dask_bag = pytest.importorskip("dask.bag")
@@ -31,7 +36,7 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[distributed.Client]:
+def client() -> Iterator[Client]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                        host="127.0.0.1", silence_logs=40)
     with distributed.Client(cluster) as c:
@@ -68,7 +73,7 @@ def _parts(folder: Path) -> bytes:
     return b"".join((folder / p["file"]).read_bytes() for p in manifest["parts"])
 
 
-def test_parts_are_byte_identical_to_the_local_batch(client: distributed.Client, source: Path, reference: bytes,
+def test_parts_are_byte_identical_to_the_local_batch(client: Client, source: Path, reference: bytes,
                                                      tmp_path: Path) -> None:
     manifest = docrules_dask.run_batch(source, tmp_path / "out", rows_per_part=400, today=TODAY, client=client)
     assert _parts(tmp_path / "out") == reference
@@ -79,11 +84,11 @@ def test_parts_are_byte_identical_to_the_local_batch(client: distributed.Client,
     assert manifest["rows"] == len(lines) and manifest["counts"]["errors"] == len(errors) > 0
     assert [e["line"] for e in manifest["errors"]] == errors
     assert manifest["pack"]["digest"] == docrules.load_pack().digest and manifest["today"] == TODAY.isoformat()
-    assert manifest["input_sha256"] == _batch.scan(source)[1]
+    assert manifest["input_sha256"] == scan(source)[1]
     assert {r["result"]["as_of"] for r in lines if "result" in r and r["line"] < 60} >= {TODAY.isoformat()}
 
 
-def test_a_killed_worker_has_its_parts_checked_again(client: distributed.Client, source: Path, reference: bytes,
+def test_a_killed_worker_has_its_parts_checked_again(client: Client, source: Path, reference: bytes,
                                                      tmp_path: Path) -> None:
     out = tmp_path / "out"
     pids = list(client.run(os.getpid).values())
@@ -106,7 +111,7 @@ def test_a_killed_worker_has_its_parts_checked_again(client: distributed.Client,
     assert pids[0] not in client.run(os.getpid).values()
 
 
-def test_a_worker_refuses_a_pack_whose_digest_differs(client: distributed.Client, pack_copy: Path) -> None:
+def test_a_worker_refuses_a_pack_whose_digest_differs(client: Client, pack_copy: Path) -> None:
     files = PackFiles.from_dir(pack_copy)
     edited = tuple((n, d.replace(b'version = "2026.11"', b'version = "2026.12"')) for n, d in files.files)
     forged = PackFiles(edited, files.digest)  # other bytes, claiming the first digest
@@ -118,7 +123,7 @@ def test_a_worker_refuses_a_pack_whose_digest_differs(client: distributed.Client
     assert good["counts"] == {"incomplete": 1}
 
 
-def test_a_refused_pack_fails_the_run_in_the_manifest(client: distributed.Client, source: Path, tmp_path: Path,
+def test_a_refused_pack_fails_the_run_in_the_manifest(client: Client, source: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     real = PackFiles.from_dir
 
@@ -131,7 +136,7 @@ def test_a_refused_pack_fails_the_run_in_the_manifest(client: distributed.Client
         docrules_dask.run_batch(source, tmp_path / "out", client=client)
 
 
-def test_check_bag_of_facts_dicts(client: distributed.Client) -> None:
+def test_check_bag_of_facts_dicts(client: Client) -> None:
     facts = [*applications(40, seed=2), {"parties": "none"}]
     results = docrules_dask.check_bag(dask_bag.from_sequence(facts, npartitions=4), as_of=AS_OF).compute()
     pack = docrules.load_pack()
