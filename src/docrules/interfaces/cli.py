@@ -93,9 +93,19 @@ def _parser() -> argparse.ArgumentParser:
                       help="write the current results as the expected ones (review the diff!)")
 
     serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
-    serve.add_argument("--pack", help="rule pack folder (default: the Foshan pack); reloaded on SIGHUP")
+    serve.add_argument("--pack", help="rule pack folder or archive (default: the Foshan pack); reloaded on SIGHUP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=_jobs, default=1,
+                       help="worker processes, each with its own pack (POST /v1/reload is off above 1)")
+    serve.add_argument("--expect-digest", metavar="sha256:...",
+                       help="refuse to start or reload with a pack of any other digest")
+
+    pack_cmd = sub.add_parser("pack", help="build a pack archive named by its digest")
+    pack_sub = pack_cmd.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)
+    build = pack_sub.add_parser("build", help="the pack folder as one NAME-VERSION-sha256-HEX.tar.gz")
+    build.add_argument("folder", help="rule pack folder")
+    build.add_argument("-o", "--output", default=".", help="the folder to write the archive in (default: .)")
 
     ask = sub.add_parser("ask", help="ask the questions the rules need, then print the checklist")
     ask.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
@@ -196,7 +206,7 @@ def _batch_on_dask(args: argparse.Namespace, stderr: TextIO) -> int:
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
     command = {"ask": _ask, "batch": _batch, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint,
-               "schema": _schema, "serve": _serve, "test": _test}[args.command]
+               "pack": _pack, "schema": _schema, "serve": _serve, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
@@ -275,12 +285,26 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from ..interfaces.server import serve
+        from ..interfaces.startup import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
         return EXIT_BAD_INPUT
-    serve(args.pack, args.host, args.port)
+    serve(args.pack, args.host, args.port, workers=args.workers, expect_digest=args.expect_digest)
+    return 0
+
+
+def _pack(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..pack.archive import PackFiles
+
+    files = PackFiles.from_dir(args.folder)
+    meta = load_pack(args.folder)
+    try:
+        target = files.build(Path(args.output), meta.name, meta.version)
+    finally:
+        meta.close()
+    print(target, file=stdout)
+    print(files.digest, file=stderr)
     return 0
 
 
