@@ -115,6 +115,25 @@ def test_resume_cuts_a_half_written_line(source: Path, reference: bytes, tmp_pat
     assert out.read_bytes() == reference
 
 
+def test_a_run_killed_outright_is_recorded_incomplete_and_resumes(source: Path, reference: bytes,
+                                                                   tmp_path: Path) -> None:
+    """SIGKILL to the batch itself: no handler runs, so only the records written while it ran remain."""
+    out = tmp_path / "out.jsonl"
+    record_path = tmp_path / "out.jsonl.progress.json"
+    process = subprocess.Popen(_command(source, "-o", str(out), "--jobs", "2"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + TIMEOUT
+    while not (record_path.exists() and json.loads(record_path.read_text())["rows_done"] > 0):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    process.kill()
+    process.communicate(timeout=TIMEOUT)
+    record = json.loads(record_path.read_text())
+    assert record["complete"] is False and 0 < record["rows_done"] < ROWS
+    assert _run(source, "-o", str(out), "--jobs", "2", "--resume").returncode == 2
+    assert out.read_bytes() == reference
+
+
 def test_resume_refuses_another_input(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     assert _run(source, "-o", str(out), "--jobs", "1").returncode == 2

@@ -371,7 +371,17 @@ def _usage(message: str) -> DocrulesError:
 def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | None, as_of: date | None,
          stdout: TextIO, stderr: TextIO, shard: Shard | None = None, resume: bool = False,
          only_changed: str | None = None, stop: Stop | None = None) -> Summary:
-    """The CLI's `batch`: `source` is a file (CSV if it ends in .csv) or - for JSONL on standard input."""
+    """The CLI's `batch`: `source` is a file (CSV if it ends in .csv) or - for JSONL on standard input.
+    SIGINT and SIGTERM stop it from here on (a stop before the first row writes no row)."""
+    stop = stop or Stop()
+    with stopping_on_signals(stop):
+        return _main(source, output, pack_path=pack_path, jobs=jobs, as_of=as_of, stdout=stdout, stderr=stderr,
+                     shard=shard, resume=resume, only_changed=only_changed, stop=stop)
+
+
+def _main(source: str, output: str | None, *, pack_path: str | None, jobs: int | None, as_of: date | None,
+          stdout: TextIO, stderr: TextIO, shard: Shard | None, resume: bool, only_changed: str | None,
+          stop: Stop) -> Summary:
     csv_input = source.endswith(".csv")
     to_file = output not in (None, "-")
     if source == "-" and (shard or resume):
@@ -380,7 +390,6 @@ def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | 
         raise _usage("--resume needs the output file of the run to resume (-o OUT)")
     pack = load_pack(pack_path)
     total, input_sha = (None, "stdin") if source == "-" else scan(Path(source))
-    stop = stop or Stop()
     record = Checkpoint(input=source, input_sha256=input_sha, pack_digest=pack.digest,
                         today=pack.today().isoformat(), as_of=None if as_of is None else as_of.isoformat(),
                         shard=None if shard is None else str(shard), only_changed=only_changed)
@@ -394,7 +403,7 @@ def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | 
             before.same_run(record, record_path)
             record = before
             summary.counts.update(before.counts)
-            summary.written = summary.total  # approximate: only-changed runs recount what they skip
+            summary.written = before.rows_written
             if before.complete:
                 return summary
             os.truncate(output, before.output_bytes)
@@ -413,22 +422,22 @@ def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | 
             previous = iter(files.enter_context(open(only_changed, "rb")))
         progress = Progress(stderr, None if total is None or shard else max(total - skip - csv_input, 0))
 
-        def save(summary: Summary) -> None:
+        def save(summary: Summary, *, ended: bool = False) -> None:
+            """Record how far the run got; complete only once it ended with every row done."""
             if record_path is None:
                 return
             out.flush()
             record.rows_done = summary.total
+            record.rows_written = summary.written
             record.output_bytes = os.fstat(out.fileno()).st_size
             record.counts = dict(summary.counts)
             record.next_line = None if summary.last_line is None else summary.last_line + 1
             record.stopped = summary.stopped or summary.failed
-            record.complete = summary.complete and summary.stopped is None
+            record.complete = ended and summary.complete
             record.save(record_path)
 
         save(summary)
-        with stopping_on_signals(stop):
-            run_batch(rows, out, pack_path=pack_path, pack=pack, jobs=jobs, today=date.fromisoformat(record.today),
-                      as_of=as_of, progress=progress, previous=previous, stop=stop, summary=summary,
-                      checkpoint=save)
-        save(summary)
+        run_batch(rows, out, pack_path=pack_path, pack=pack, jobs=jobs, today=date.fromisoformat(record.today),
+                  as_of=as_of, progress=progress, previous=previous, stop=stop, summary=summary, checkpoint=save)
+        save(summary, ended=True)
     return summary

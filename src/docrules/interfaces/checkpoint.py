@@ -33,6 +33,7 @@ class Checkpoint:
     complete: bool = False
     stopped: str | None = None
     rows_done: int = 0
+    rows_written: int = 0
     output_bytes: int = 0
     next_line: int | None = None
     counts: dict[str, int] = field(default_factory=dict)

@@ -1,7 +1,8 @@
 """`docrules`: the command line. Parses arguments, calls the public API, renders, sets the exit code.
 
 `check` exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
-`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output) or bad pack.
+`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output), bad pack, or
+rows that could not be checked; 128 + the signal's number when SIGINT or SIGTERM stopped it.
 """
 
 from __future__ import annotations

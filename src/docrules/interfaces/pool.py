@@ -12,6 +12,7 @@ handing out work, ends its workers and returns; what was returned before is comp
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import traceback
 from collections import deque
@@ -110,7 +111,8 @@ class Supervisor(Generic[Item, Out]):
 
     def _start(self, context: Any) -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.work, self.init, self.init_args), daemon=True)
+        process = context.Process(target=_serve, args=(child, parent, self.work, self.init, self.init_args),
+                                  daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -148,7 +150,12 @@ def _end(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def _serve(conn: Connection, work: Callable[[Any], Any], init: Callable[..., None], init_args: tuple[Any, ...]) -> None:
+def _serve(conn: Connection, parent_end: Connection, work: Callable[[Any], Any], init: Callable[..., None],
+           init_args: tuple[Any, ...]) -> None:
+    # A forked worker holds copies of the parent's ends of the pipes (its own and earlier workers'), so
+    # a dead parent is not always an end of file here: the worker also watches its parent's pid.
+    parent_end.close()
+    parent = os.getppid()
     # Ctrl-C reaches the whole process group: the parent decides how to stop, the workers go on until
     # it ends them. A forked child inherits the parent's handlers, which would only set its copy of a flag.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -159,12 +166,18 @@ def _serve(conn: Connection, work: Callable[[Any], Any], init: Callable[..., Non
         failure = traceback.format_exc(limit=3)
         while True:
             try:
+                while not conn.poll(1.0):
+                    if os.getppid() != parent:
+                        return
                 conn.recv()
                 conn.send(("raised", failure))
             except (EOFError, OSError):
                 return
     while True:
         try:
+            while not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
             _, chunk = conn.recv()
         except (EOFError, OSError):
             return
