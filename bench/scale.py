@@ -73,11 +73,15 @@ def _children_cpu() -> float:
 
 
 def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`; children are listed per thread (dask's nannies start workers from
+    the event loop's thread, not the main one)."""
     found: list[int] = []
-    try:
-        children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return found
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
     for child in children:
         found += [child, *_descendants(child)]
     return found
@@ -100,22 +104,24 @@ def timed_run(argv: list[str], kill_when: Callable[[], bool] | None = None) -> d
     """Run a docrules command; optionally SIGKILL one worker process once `kill_when()` is true."""
     cpu_before, started = _children_cpu(), time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    killed = None
+    killed, killed_cmd = None, b""
     if kill_when is not None:
         while process.poll() is None and killed is None:
             if kill_when():
                 workers = _python_workers(process.pid)
                 if workers:
                     killed = workers[-1]
+                    killed_cmd = Path(f"/proc/{killed}/cmdline").read_bytes().replace(b"\0", b" ")[:120]
                     os.kill(killed, signal.SIGKILL)
             time.sleep(0.05)
     _, err = process.communicate()
     wall = time.perf_counter() - started
     return {"wall_s": wall, "cpu_s": _children_cpu() - cpu_before, "exit": process.returncode,
-            "stderr_tail": err.strip().splitlines()[-2:], "killed_pid": killed}
+            "stderr_tail": err.strip().splitlines()[-2:], "killed_pid": killed,
+            "killed_cmdline": killed_cmd.decode(errors="replace")}
 
 
-def batch_runs(work: Path, rows: int) -> dict[str, Any]:
+def batch_runs(work: Path, rows: int, runs: set[str]) -> dict[str, Any]:
     source = work / "in.jsonl"
     write_input(source, rows)
     total = sum(1 for line in source.open("rb") if line.strip())
@@ -132,28 +138,31 @@ def batch_runs(work: Path, rows: int) -> dict[str, Any]:
         return lambda: path.exists() and path.stat().st_size > target
 
     faulty_out = work / "local-fault.jsonl"
-    fault = timed_run([*DOCRULES, "batch", str(source), "-o", str(faulty_out), "--jobs", "2"],
-                      kill_when=half_written(faulty_out))
-    fault["identical"] = sha256_of([faulty_out]) == reference
-    results["local --jobs 2, a worker killed"] = fault
-    faulty_out.unlink()
+    if "local-fault" in runs:
+        fault = timed_run([*DOCRULES, "batch", str(source), "-o", str(faulty_out), "--jobs", "2"],
+                          kill_when=half_written(faulty_out))
+        fault["identical"] = sha256_of([faulty_out]) == reference
+        results["local --jobs 2, a worker killed"] = fault
+        faulty_out.unlink()
 
     parts = work / "dask"
     per_part = str(max(total // 20, 200))  # about 20 parts: a killed worker holds one of several
     dask_argv = [*DOCRULES, "batch", str(source), "--engine", "dask", "--jobs", "2", "--rows-per-part", per_part,
                  "-o", str(parts)]
-    dask_clean = timed_run(dask_argv)
-    dask_clean["identical"] = _parts_sha(parts) == reference
-    results["dask, 2-worker local cluster"] = dask_clean
+    if "dask" in runs:
+        dask_clean = timed_run(dask_argv)
+        dask_clean["identical"] = _parts_sha(parts) == reference
+        results["dask, 2-worker local cluster"] = dask_clean
+        shutil.rmtree(parts)
 
     def third_of_parts() -> bool:
         return len(list(parts.glob("part-*.jsonl"))) >= 7
 
-    shutil.rmtree(parts)
-    dask_fault = timed_run(dask_argv, kill_when=third_of_parts)
-    dask_fault["identical"] = _parts_sha(parts) == reference
-    results["dask, a worker killed"] = dask_fault
-    shutil.rmtree(parts)
+    if "dask-fault" in runs:
+        dask_fault = timed_run(dask_argv, kill_when=third_of_parts)
+        dask_fault["identical"] = _parts_sha(parts) == reference
+        results["dask, a worker killed"] = dask_fault
+        shutil.rmtree(parts)
     local_out.unlink()
     for run in results.values():
         if isinstance(run, dict):
@@ -252,6 +261,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=16, choices=range(1, 65), metavar="1..64")
     parser.add_argument("--serve-seconds", type=float, default=30.0)
+    parser.add_argument("--runs", default="local-fault,dask,dask-fault",
+                        help="batch runs besides the clean local one (the reference): local-fault,dask,dask-fault")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-serve", action="store_true")
     args = parser.parse_args()
@@ -260,7 +271,7 @@ def main() -> None:
     report: dict[str, Any] = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     if not args.skip_batch:
         with tempfile.TemporaryDirectory(prefix="docrules-scale-") as work:
-            report["batch"] = batch_runs(Path(work), args.rows)
+            report["batch"] = batch_runs(Path(work), args.rows, set(args.runs.split(",")))
     if not args.skip_serve:
         report["serve"] = serve_runs([1, 2], args.concurrency, args.serve_seconds)
     report["load_average_at_end"] = os.getloadavg()
