@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import Result
+from ..tools.explain import Explanation
+
 LOGGER = "docrules.decisions"
 
 
@@ -31,9 +34,10 @@ class Decision:
 
     def record(self, answer: Any) -> None:
         """The status and issue codes of a result or an explanation (codes only: no facts)."""
-        status = getattr(answer, "status", None)
-        self.status = None if status is None else str(status.value if hasattr(status, "value") else status)
-        self.issues = [str(getattr(i, "code", "")) for i in getattr(answer, "issues", [])]
+        if isinstance(answer, Result):
+            self.status, self.issues = answer.status.value, [i.code for i in answer.issues]
+        elif isinstance(answer, Explanation):
+            self.status, self.issues = answer.status.value, [i.issue.code for i in answer.issues]
 
     def finish(self, http_status: int) -> None:
         self.http_status = http_status
