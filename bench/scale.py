@@ -87,6 +87,19 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU-seconds used so far by a process and every process below it (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for each in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def _python_workers(pid: int) -> list[int]:
     """Descendant processes that run Python work (not multiprocessing's resource tracker)."""
     out = []
@@ -249,7 +262,12 @@ def serve_runs(workers: list[int], concurrency: int, seconds: float) -> dict[str
                     raise SystemExit("the server did not start")
                 time.sleep(0.2)
             load(port, bodies, min(concurrency, 8), 3)  # warm-up: every worker compiles its pack
-            results[f"serve --workers {count}"] = load(port, bodies, concurrency, seconds)
+            cpu_before, client_before = _tree_cpu(server.pid), time.process_time()
+            measured = load(port, bodies, concurrency, seconds)
+            measured["server_cpu_s"] = _tree_cpu(server.pid) - cpu_before
+            measured["client_cpu_s"] = time.process_time() - client_before
+            measured["server_cpu_ms_per_request"] = measured["server_cpu_s"] / max(measured["requests"], 1) * 1000
+            results[f"serve --workers {count}"] = measured
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
