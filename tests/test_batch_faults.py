@@ -11,10 +11,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+import docrules
 from bench.generate import applications
 from docrules.interfaces.pool import ChunkFailed, Supervisor
 
@@ -227,3 +229,15 @@ def test_a_chunk_that_always_kills_its_worker_ends_the_run_naming_it() -> None:
         got.extend(pool.run(chunks))
     assert failed.value.chunk == [10, 11, 12, 13, 14] and "died 3 times" in failed.value.why
     assert got == [[n * 2 for n in c] for c in chunks[:2]]  # everything before it, in order, once
+
+
+def test_a_local_worker_refuses_a_pack_that_changed_since_the_batch_began(pack_copy: Path) -> None:
+    from docrules.interfaces import batch
+
+    digest = docrules.load_pack(pack_copy).digest
+    batch._init(str(pack_copy), digest, date(2026, 12, 1), None)  # the same pack: accepted
+    toml = pack_copy / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('version = "2026.11"', 'version = "2026.12"'),
+                    encoding="utf-8")
+    with pytest.raises(docrules.PackError, match="DR544"):
+        batch._init(str(pack_copy), digest, date(2026, 12, 1), None)

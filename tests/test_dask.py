@@ -7,6 +7,8 @@ import io
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -163,3 +165,10 @@ def test_local_only_options_are_refused_with_dask(source: Path, tmp_path: Path, 
     err = io.StringIO()
     code = run(["batch", str(source), "--engine", "dask", "-o", str(tmp_path), *argv], io.StringIO(), err)
     assert code == 2 and "local engine" in err.getvalue()
+
+
+def test_dask_is_imported_by_the_dask_module_only() -> None:
+    code = ("import sys, docrules, docrules.interfaces.cli, docrules.interfaces.batch, docrules.interfaces.server; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

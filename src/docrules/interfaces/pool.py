@@ -130,7 +130,7 @@ class Supervisor(Generic[Item, Out]):
             done[index] = payload
             return
         if kind == "raised":
-            raise ChunkFailed(index, chunk, f"the work raised: {payload}")
+            raise ChunkFailed(index, chunk, f"a worker failed: {payload}")
         # the worker is gone (killed, or out of memory): a fresh one takes its place and the chunk again
         self.deaths += 1
         _end(worker)
@@ -162,8 +162,8 @@ def _serve(conn: Connection, parent_end: Connection, work: Callable[[Any], Any],
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         init(*init_args)
-    except BaseException:  # reported on the first chunk, so the parent names it
-        failure = traceback.format_exc(limit=3)
+    except BaseException as exc:  # reported on the first chunk, so the parent names it
+        failure = _one_line(exc)
         while True:
             try:
                 while not conn.poll(1.0):
@@ -183,7 +183,12 @@ def _serve(conn: Connection, parent_end: Connection, work: Callable[[Any], Any],
             return
         try:
             out = work(chunk)
-        except Exception:
-            conn.send(("raised", traceback.format_exc(limit=3)))
+        except Exception as exc:
+            conn.send(("raised", _one_line(exc)))
             continue
         conn.send(("done", out))
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception as the user sees it: its type and message, no traceback."""
+    return " ".join("".join(traceback.format_exception_only(exc)).split())
