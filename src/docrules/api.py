@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, FactsError, Severity
+from .diagnostics import Diagnostic, FactsError, PackError, Severity
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
@@ -101,7 +101,14 @@ class Pack:
         valid = self.facts(facts)
         signing = valid.application.signing_date
         day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day, trace=trace)
+        try:
+            program, ruleset = self.program(day, trace=trace)
+        except PackError as exc:
+            # a date the pack has no policy for is a fact's fault when the facts (or the caller) chose it
+            field = "as_of" if as_of else "application.signing_date" if signing else None
+            if field is None or any(d.code != "DR304" for d in exc.diagnostics):
+                raise
+            raise FactsError([_no_policy(self.rules, field, day)]) from None
         matched = match(program, ruleset, valid, as_of or signing)
         return Traced(build(self.rules, program, valid, matched, day), matched, program, valid)
 
@@ -112,6 +119,15 @@ class Pack:
             for _, ruleset in self._programs.values():
                 ruleset.close()
             self._programs.clear()
+
+
+def _no_policy(rules: RulePack, field: str, day: date) -> Diagnostic:
+    starts = [min(v.from_ for v in s.values) for s in rules.settings.values()]
+    ends = [max((v.until or date.max) for v in s.values) for s in rules.settings.values()]
+    first, last = max(starts, default=date.min), min(ends, default=date.max)
+    span = (f"the pack starts {first}" if day < first else f"the pack ends before {last}" if day >= last
+            else "the pack has a gap on that day")
+    return Diagnostic(code="DR527", path=field, message=f"{field}: no policy is in force on {day} ({span})")
 
 
 def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:

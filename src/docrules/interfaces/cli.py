@@ -15,10 +15,10 @@ from typing import TextIO
 
 from pydantic import BaseModel
 
-from ..api import default_pack_path, lint, load_pack
-from ..diagnostics import DocrulesError, Severity
+from ..api import Pack, default_pack_path, lint, load_pack
+from ..diagnostics import DocrulesError, FactsError, Severity
+from ..facts.boundary import read_data
 from ..facts.model import Facts
-from ..facts.read import read_facts
 from ..interfaces import batch as _batch_mod
 from ..interfaces import render as _render
 from ..pack.model import PackFile
@@ -124,9 +124,6 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except OSError as exc:
         print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
         return EXIT_BAD_INPUT
-    except UnicodeDecodeError:  # CSV is read as one text; a JSONL line that is not UTF-8 is one error record
-        print(f"{args.file}: error[DR502] not UTF-8 text", file=stderr)
-        return EXIT_BAD_INPUT
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.render(), file=stderr)
@@ -153,7 +150,7 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if value is not None and value not in pack.rules.documents:
             print(f"error: {name}: no document '{value}' in pack {pack.name}", file=stderr)
             return EXIT_BAD_INPUT
-    found = explain(read_facts(args.file), pack=pack, as_of=args.as_of, document=args.document,
+    found = explain(_read(pack, args.file), pack=pack, as_of=args.as_of, document=args.document,
                     party=args.party, why_not=args.why_not)
     text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
     stdout.write(text)
@@ -234,7 +231,7 @@ def _ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     pack = load_pack(args.pack)
-    result = pack.check(read_facts(args.file), as_of=args.as_of)
+    result = pack.check(_read(pack, args.file), as_of=args.as_of)
     if args.format == "json":
         stdout.write(result.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":
@@ -242,6 +239,14 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     else:
         stdout.write(_render.table(result, args.lang))
     return _render.STATUS_EXIT[result.status]
+
+
+def _read(pack: Pack, source: str) -> Facts:
+    """A facts file through the input boundary, validated for `pack`; every problem names the file."""
+    try:
+        return pack.facts(read_data(source))
+    except FactsError as exc:
+        raise FactsError([d if d.file else d.model_copy(update={"file": source}) for d in exc.diagnostics]) from None
 
 
 def main() -> None:
