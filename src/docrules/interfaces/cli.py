@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
     serve.add_argument("--pack", help="rule pack folder (default: the Foshan pack); reloaded on SIGHUP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--reload-token-file", metavar="FILE",
+                       help="turn POST /v1/reload on, with the bearer token in FILE (or DOCRULES_RELOAD_TOKEN)")
 
     ask = sub.add_parser("ask", help="ask the questions the rules need, then print the checklist")
     ask.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
@@ -107,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
     batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number 1-65535: {text[:20]!r}")
+    return int(text)
 
 
 def _jobs(text: str) -> int:
@@ -214,12 +222,17 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from ..interfaces.server import serve
+        from ..interfaces.server import read_token, serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
         return EXIT_BAD_INPUT
-    serve(args.pack, args.host, args.port)
+    try:
+        token = read_token(args.reload_token_file)
+    except (OSError, ValueError) as exc:
+        print(f"error: --reload-token-file: {getattr(exc, 'strerror', None) or exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    serve(args.pack, args.host, args.port, reload_token=token)
     return 0
 
 
