@@ -14,6 +14,7 @@ from .diagnostics import Diagnostic, FactsError, PackError, Severity
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
+from .engine.smoke import require_smoke
 from .facts.model import Facts
 from .facts.read import parse_facts, unknown_documents
 from .pack.lint import expired
@@ -139,9 +140,11 @@ def lint(path: str | Path | None = None, *, today: date | None = None) -> list[D
 
 
 def load_pack(path: str | Path | None = None) -> Pack:
-    """Load and validate a pack folder (default: the Foshan pack). Raises `PackError` listing every
-    problem; a pack with errors is never returned."""
-    return Pack(load_rule_pack(default_pack_path() if path is None else path))
+    """Load and validate a pack folder (default: the Foshan pack), and check empty facts once in each
+    policy period. Raises `PackError` listing every problem; a pack with errors is never returned."""
+    pack = Pack(load_rule_pack(default_pack_path() if path is None else path))
+    require_smoke(pack)
+    return pack
 
 
 @cache

@@ -11,6 +11,7 @@ node types below are accepted; anything else is an error with its column. Nothin
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,11 @@ Literal_ = bool | int | float | str | date
 OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
        ast.In: "in", ast.NotIn: "not in"}
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+MAX_LENGTH = 4000  # characters of one condition; the longest real one is a few hundred
+MAX_DEPTH = 32  # nested and/or/not: every later pass over a condition recurses
+# CPython 3.11's parser is not safe to run from several threads at once (gh-106905): packs load in
+# threads (a reload beside running checks, a server's workers), so every parse takes this lock.
+_PARSE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -89,16 +95,34 @@ def parse(text: str) -> Expr:
     """Parse a condition; an empty one always holds."""
     if not text.strip():
         return Const(True)
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"condition is longer than {MAX_LENGTH} characters", 1, 1,
+                        "split it into derived facts or several rules")
     try:
         # parenthesised so that a condition may run over several lines, as in a TOML ''' string
-        tree = ast.parse(f"({text}\n)", mode="eval")
+        with _PARSE_LOCK:
+            tree = ast.parse(f"({text}\n)", mode="eval")
+    except (RecursionError, MemoryError):
+        raise ExprError(f"condition is nested more than {MAX_DEPTH} levels deep", 1, 1) from None
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         lines = text.split("\n")
         if line > len(lines):  # at the closing parenthesis we added: the text ended too early
             line, column = len(lines), len(lines[-1]) + 2
         raise ExprError(f"condition is not valid: {exc.msg}", line, column - (line == 1)) from None
+    _depth(tree.body)
     return _expr(tree.body)
+
+
+def _depth(root: ast.expr) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before any recursive pass (iterative, so it cannot overflow)."""
+    stack: list[tuple[ast.AST, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _fail(node, f"condition is nested more than {MAX_DEPTH} levels deep",
+                        "split it into derived facts")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _at(node: ast.AST) -> tuple[int, int]:
