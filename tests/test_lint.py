@@ -138,8 +138,9 @@ def test_a_check_on_a_date_no_setting_covers_is_an_error(pack_copy: Path) -> Non
     _edit(pack_copy, "settings.toml", "values = [{ from = 2000-01-01, value = 0.01 }]",
           "values = [{ from = 2027-01-01, value = 0.01 }]")
     pack = docrules.load_pack(pack_copy)
-    with pytest.raises(docrules.PackError, match=r"DR304\] no value of setting 'maintenance_fund_rate' is in "
-                                                 r"force on 2026-12-01"):
+    # the signing date chose the day, so it is the facts that are refused, naming the field
+    with pytest.raises(docrules.FactsError, match=r"DR527\] application.signing_date: no policy is in force on "
+                                                  r"2026-12-01 \(the pack starts 2027-01-01\)"):
         pack.check({"application": {"signing_date": "2026-12-01"}, "parties": [{"id": "b", "role": "buyer"}]})
     assert pack.check({"application": {"signing_date": "2027-01-01"},
                        "parties": [{"id": "b", "role": "buyer"}]}).as_of == date(2027, 1, 1)
