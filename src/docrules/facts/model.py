@@ -6,11 +6,13 @@ for it. The names and enum values are a public contract that other applications 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
 
 
 class Payment(StrEnum):
@@ -61,6 +63,20 @@ class MaritalStatus(StrEnum):
     widowed = "widowed"
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_only(value: object) -> object:
+    # pydantic's lax dates take a number as a Unix time (0 → 1970-01-01) and a midnight datetime as its
+    # day: a birth date of 0 must be refused, not read as 1970
+    if type(value) is date or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    if isinstance(value, str):
+        raise PydanticCustomError("date_parsing", "Input should be a valid date YYYY-MM-DD")
+    raise PydanticCustomError("date_type", "Input should be a valid date")
+
+
+Day = Annotated[date, BeforeValidator(_day_only)]
 Months = Annotated[StrictInt, Field(ge=0, le=1200)]
 Yuan = Annotated[StrictInt, Field(ge=0)]
 
@@ -72,7 +88,7 @@ class _Model(BaseModel):
 class Application(_Model):
     """One purchase. `price` is in whole yuan."""
 
-    signing_date: date | None = None
+    signing_date: Day | None = None
     price: Yuan | None = None
     payment: Payment | None = None
     credit_check: CreditCheck | None = None
@@ -97,7 +113,7 @@ class Party(_Model):
     identity: Identity | None = None
     hukou: Hukou | None = None
     marital_status: MaritalStatus | None = None
-    birth_date: date | None = None
+    birth_date: Day | None = None
     social_security_months: Months | None = None
     tax_months: Months | None = None
     local_residence_months: Months | None = None

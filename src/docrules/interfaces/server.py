@@ -184,8 +184,7 @@ _FACTS_BODY = {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Facts"}}}}
 _ERRORS = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
 # read by `_as_of` (one parser for every route); declared here so the schema tells of it
-_AS_OF = Query(None, description="preview the policy (and ages) as if signed on this day, YYYY-MM-DD",
-               pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"})
+_AS_OF = Query(None, description="preview the policy (and ages) as if signed on this day, YYYY-MM-DD")
 # every route may answer these (the catch-all handlers below)
 _COMMON: dict[int | str, dict[str, Any]] = {
     400: {"description": "the body is not JSON, not UTF-8, or nested too deeply", **_ERRORS},
@@ -286,6 +285,7 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
         except ReloadRefused as exc:
             log.error("reload refused, still serving %s:\n%s", holder.current.digest, exc)
         else:
+            app.openapi_schema = None  # it lists the pack's documents
             log.info("reloaded pack %s -> %s", old.digest, new.digest)
 
     # No /docs: Swagger UI loads from a CDN, and the service must work offline. /openapi.json stays.
@@ -370,6 +370,7 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
         except ReloadRefused as exc:
             return _json({"reloaded": False, "pack": _info(holder.current),
                           "errors": [_located(d) for d in exc.diagnostics]}, 422)
+        app.openapi_schema = None  # it lists the pack's documents
         return _json({"reloaded": True, "pack": _info(new), "previous": _info(old)})
 
     @app.get("/", include_in_schema=False)
@@ -385,12 +386,24 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(facts.pop("$defs", {}))
             # what the boundary and validation require, said in the schema so that clients (and a
-            # schema-driven fuzzer) send what is accepted
-            facts["properties"]["parties"] |= {"minItems": 1, "maxItems": LIMITS.max_parties}
+            # schema-driven fuzzer) send what is accepted; relations between parties (unique ids, `of`
+            # naming a buyer) are beyond JSON Schema and answered 422 by path
+            facts["properties"]["parties"] |= {"minItems": 1, "maxItems": LIMITS.max_parties, "contains": {
+                "type": "object", "properties": {"role": {"const": "buyer"}}, "required": ["role"]}}
             components["Facts"] = facts
             errors = Errors.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(errors.pop("$defs", {}))
             components["Errors"] = errors
+            # a document the pack does not have is refused (422), so the schema lists the pack's own
+            with holder.use() as pack:
+                documents = sorted(pack.rules.documents)
+            for path in ("/v1/check", "/v1/explain"):
+                for parameter in schema["paths"][path]["post"]["parameters"]:
+                    if parameter["name"] in ("document", "why_not"):
+                        parameter["schema"] = {"type": "string", "enum": documents}
+                    elif parameter["name"] == "as_of":
+                        parameter["schema"] = {"type": "string", "format": "date"}
+            components["Received"]["properties"]["document"] = {"type": "string", "enum": documents}
             app.openapi_schema = schema
         return app.openapi_schema
 
