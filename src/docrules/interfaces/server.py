@@ -232,8 +232,10 @@ class _Faults:
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:
-            where = "".join(traceback.format_tb(exc.__traceback__))
-            log.error("%s %s failed with %s\n%s", scope.get("method"), scope.get("path"), type(exc).__name__, where)
+            # file, line and function only: the source lines and the message may hold request values
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                               for f in reversed(traceback.extract_tb(exc.__traceback__)))
+            log.error("%s %s failed with %s at %s", scope.get("method"), scope.get("path"), type(exc).__name__, where)
             if started:  # a half-sent answer cannot be replaced; the client sees the connection end
                 raise
             response = _error(500, "DR599", "the service failed on this request; it is logged by type only")
