@@ -86,6 +86,14 @@ def test_batch_rows(tmp_path: Path) -> None:
             assert "result" in record, case["name"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_stops_on_a_line_without_end(jobs: str) -> None:
+    """/dev/zero has no line end: the batch reads a bounded amount, then stops with a located error."""
+    done = _cli("batch", "/dev/zero", "--jobs", jobs)
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    assert done.stderr.startswith(b"error[DR520] line 1 is longer than")
+
+
 def test_batch_csv_from_excel(tmp_path: Path) -> None:
     """Excel's "CSV UTF-8" (a byte order mark), a 200 KB cell and a price of 10^30: one error row each."""
     source = tmp_path / "in.csv"

@@ -101,11 +101,25 @@ def read_rows(source: BinaryIO, csv_input: bool, limits: Limits = LIMITS) -> Ite
     while line := source.readline(limits.max_bytes + 1):
         number += 1
         if len(line) > limits.max_bytes:
-            while line and not line.endswith(b"\n"):
-                line = source.readline(limits.max_bytes)
+            _skip_line(source, line, number, limits)
             yield number, _too_large(limits)
         elif line.strip():
             yield number, line
+
+
+SKIP_LIMIT = 64  # times the size limit: a "line" longer than this is no row (/dev/zero has no line end)
+
+
+def _skip_line(source: BinaryIO, line: bytes, number: int, limits: Limits) -> None:
+    """Read past the rest of a line that is too large, bounded: a line without end stops the batch."""
+    skipped = len(line)
+    while line and not line.endswith(b"\n"):
+        if skipped > SKIP_LIMIT * limits.max_bytes:
+            raise DocrulesError([Diagnostic(
+                code="DR520", line=number, message=f"line {number} is longer than {skipped:,} bytes and goes on; "
+                                                    "stopped reading", hint="is this a JSONL or CSV file?")])
+        line = source.readline(limits.max_bytes)
+        skipped += len(line)
 
 
 def _too_large(limits: Limits) -> Diagnostic:
@@ -123,8 +137,7 @@ def _csv_rows(source: BinaryIO, limits: Limits) -> Iterator[Row]:
         while raw := source.readline(limits.max_bytes + 1):
             seen += 1
             if len(raw) > limits.max_bytes:
-                while raw and not raw.endswith(b"\n"):
-                    raw = source.readline(limits.max_bytes)
+                _skip_line(source, raw, seen, limits)
                 bad.append((seen, _too_large(limits)))
                 yield "\n"  # an empty line, which the reader skips; the error row stands for it
                 continue
