@@ -65,6 +65,14 @@ def test_serve_refuses_a_port_out_of_range(port: str) -> None:
     assert done.returncode == 2 and b"not a port number 1-65535" in done.stderr and b"Traceback" not in done.stderr
 
 
+def test_serve_refuses_a_missing_or_short_reload_token(tmp_path: Path) -> None:
+    short = tmp_path / "token"
+    short.write_text("abc\n", encoding="utf-8")
+    for path, message in ((tmp_path / "none", b"No such file or directory"), (short, b"at least 16 characters")):
+        done = _cli("serve", "--port", "1", "--reload-token-file", str(path))
+        assert done.returncode == 2 and message in done.stderr and b"Traceback" not in done.stderr
+
+
 def test_batch_rows(tmp_path: Path) -> None:
     """Every one-line case as a row of one batch, between good rows: each bad row is its own error
     record, in order, and none is lost."""

@@ -128,6 +128,20 @@ def test_reload_needs_the_token_json_and_its_own_host_and_origin(guarded: TestCl
         assert response.json()["reloaded"] is True
 
 
+def test_one_reload_at_a_time(guarded: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = guarded.app.state.holder  # type: ignore[attr-defined]
+    real = holder.reload
+    answers: list[int] = []
+
+    def nested() -> object:  # a second request arrives while this reload runs
+        answers.append(guarded.post("/v1/reload", headers=GOOD, content=b"{}").status_code)
+        return real()
+
+    monkeypatch.setattr(holder, "reload", nested)
+    assert guarded.post("/v1/reload", headers=GOOD, content=b"{}").status_code == 200
+    assert answers == [429]
+
+
 def test_reload_is_off_without_a_token() -> None:
     with TestClient(create_app()) as client:
         response = client.post("/v1/reload", headers={"content-type": "application/json"})

@@ -271,6 +271,7 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
     (None: any, for in-process use)."""
     holder = PackHolder(None if pack_path is None else Path(pack_path))
     allowed = None if hosts is None else {h.lower() for h in hosts}
+    reloading = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
@@ -357,6 +358,7 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
 
     @app.post("/v1/reload", responses={
         401: {"description": "no or a wrong bearer token", **_ERRORS},
+        429: {"description": "a reload is already running", **_ERRORS},
         403: {"description": "reload is off (no token configured), or a Host or Origin not this service's",
               **_ERRORS},
         415: {"description": "not Content-Type: application/json", **_ERRORS},
@@ -367,11 +369,17 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
         refused = _reload_guard(request, reload_token, allowed)
         if refused is not None:
             return refused
+        # one reload at a time: each costs a pack load and its test cases, and a second one at the same
+        # moment would load the same files again
+        if not reloading.acquire(blocking=False):
+            return _error(429, "DR537", "a reload is already running; try again when it ends")
         try:
             old, new = holder.reload()
         except ReloadRefused as exc:
             return _json({"reloaded": False, "pack": _info(holder.current),
                           "errors": [_located(d) for d in exc.diagnostics]}, 422)
+        finally:
+            reloading.release()
         app.openapi_schema = None  # it lists the pack's documents
         return _json({"reloaded": True, "pack": _info(new), "previous": _info(old)})
 
