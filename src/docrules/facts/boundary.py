@@ -113,6 +113,8 @@ _TOML_TOKENS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\
 
 def _nesting(text: str, tokens: re.Pattern[str], limits: Limits, file: str | None) -> None:
     """Refuse arrays or tables nested deeper than the limit, from the text alone (strings skipped)."""
+    if text.count("[") + text.count("{") <= limits.max_depth:
+        return  # the common case, in a few microseconds: too few brackets to nest that deep
     depth = 0
     for match in tokens.finditer(text):
         token = match.group()
@@ -149,7 +151,14 @@ def parse_json(text: str, file: str | None = None, limits: Limits = LIMITS) -> A
     """JSON text → plain data within the limits, or a located `FactsError`."""
     _nesting(text, _JSON_TOKENS, limits, file)
     try:
-        data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_OutOfRange)
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                raise
+            # an integer over Python's 4,300-digit conversion limit: read again keeping numbers as text,
+            # so that the walk can name where it is
+            data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_OutOfRange)
     except json.JSONDecodeError as exc:
         raise _error("DR502", f"invalid JSON: {exc.msg}", file, line=exc.lineno, column=exc.colno) from None
     check_data(data, file, limits)
@@ -198,9 +207,51 @@ def _path(parts: tuple[str | int, ...]) -> str:
     return out or "facts"
 
 
+def _within(data: Any, limits: Limits) -> bool:
+    """Whether plain data is within the limits: the fast pass, without paths (iterative)."""
+    stack: list[tuple[int, Any]] = [(0, data)]
+    while stack:
+        depth, value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            if depth >= limits.max_depth:
+                return False
+            for key, item in value.items():
+                if len(key) > limits.max_string:
+                    return False
+                stack.append((depth + 1, item))
+        elif kind is list:
+            if depth >= limits.max_depth or len(value) > limits.max_items or (
+                    depth == 1 and len(value) > limits.max_parties):
+                return False
+            stack.extend((depth + 1, item) for item in value)
+        elif kind is str:
+            if len(value) > limits.max_string:
+                return False
+        elif kind is int:
+            if abs(value) > limits.max_integer:
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is _OutOfRange:
+            return False
+    return True
+
+
 def check_data(data: Any, file: str | None = None, limits: Limits = LIMITS) -> None:
-    """Every problem of size or range in plain data (depth, text length, list length, numbers), by path.
-    Iterative, so that depth itself cannot exhaust the stack."""
+    """Raise `FactsError` with every problem of size or range in plain data (depth, text length, list
+    length, numbers), by path."""
+    if _within(data, limits):
+        return
+    problems = data_problems(data, file, limits)
+    if problems:
+        raise FactsError(problems)
+
+
+def data_problems(data: Any, file: str | None = None, limits: Limits = LIMITS) -> list[Diagnostic]:
+    """Every problem of size or range in plain data, by path. Iterative, so that depth itself cannot
+    exhaust the stack."""
     problems: list[Diagnostic] = []
 
     def problem(code: str, parts: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
@@ -242,5 +293,4 @@ def check_data(data: Any, file: str | None = None, limits: Limits = LIMITS) -> N
                         f"numbers are whole and at most {limits.max_integer:,} in size")
         elif isinstance(value, float) and not math.isfinite(value):
             problem("DR524", parts, f"number out of range (got {quote(value)})")
-    if problems:
-        raise FactsError(problems)
+    return problems
