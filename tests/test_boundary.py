@@ -46,3 +46,8 @@ def test_problems_are_capped_and_quoted_short() -> None:
     value = {"parties": [{"id": "x" * 100_000} for _ in range(30)]}
     problems = data_problems(value)
     assert len(problems) == 20 and all(len(p.message) < 120 for p in problems)
+
+
+def test_the_python_api_applies_the_limits_to_plain_data(pack: docrules.Pack) -> None:
+    with pytest.raises(docrules.FactsError, match=r"DR524\] application.price: number out of range"):
+        pack.check({"application": {"price": 10**30}, "parties": [{"id": "b", "role": "buyer"}]})

@@ -15,6 +15,7 @@ from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
 from .engine.smoke import require_smoke
+from .facts.boundary import check_data
 from .facts.model import Facts
 from .facts.read import parse_facts, unknown_documents
 from .pack.lint import expired
@@ -78,7 +79,10 @@ class Pack:
             return found
 
     def facts(self, facts: Facts | dict[str, Any]) -> Facts:
-        """Validate facts for this pack: `parse_facts`, and received documents the catalog knows."""
+        """Validate facts for this pack: the input boundary's limits (for plain data), `parse_facts`, and
+        received documents the catalog knows."""
+        if not isinstance(facts, Facts):
+            check_data(facts)
         valid = parse_facts(facts)
         unknown = unknown_documents(valid, self.rules.documents)
         if unknown:
