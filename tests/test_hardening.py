@@ -124,6 +124,7 @@ def test_reload_needs_the_token_json_and_its_own_host_and_origin(guarded: TestCl
     assert response.status_code == status, response.text
     if code is not None:
         assert response.json()["errors"][0]["code"] == code
+        assert (response.headers.get("www-authenticate") == "Bearer") is (status == 401)
     else:
         assert response.json()["reloaded"] is True
 

@@ -250,8 +250,9 @@ def _reload_guard(request: Request, token: str | None, hosts: Collection[str] | 
     given = request.headers.get("authorization", "")
     scheme, _, secret = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(secret.strip().encode(), token.encode()):
-        return _json({"errors": [{"code": "DR531", "path": None, "hint": None,
-                                  "message": "reload needs Authorization: Bearer <token>"}]}, 401)
+        response = _error(401, "DR531", "reload needs Authorization: Bearer <token>")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
         return _error(415, "DR532", "reload takes Content-Type: application/json")
     host = request.headers.get("host", "")
