@@ -92,7 +92,7 @@ pytest.importorskip("httpx2", reason="the test extra is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from docrules.interfaces.server import HEADER_SECONDS, create_app, local_hosts  # noqa: E402
+from docrules.interfaces.server import BODY_SECONDS, HEADER_SECONDS, create_app, local_hosts  # noqa: E402
 
 from .serving import running_server  # noqa: E402
 
@@ -161,11 +161,17 @@ def test_a_fault_is_a_json_500_logged_by_type_only(guarded: TestClient, caplog: 
     assert "ValueError" in caplog.text and "secret-person-name" not in caplog.text
 
 
-def test_a_stalled_request_head_is_let_go() -> None:
+def test_stalled_requests_are_let_go() -> None:
+    """A request head that never ends is closed; a body that never comes is answered 408."""
     with running_server() as (base, _):
         host, port = base.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=HEADER_SECONDS + 20) as conn:
-            conn.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+        with socket.create_connection((host, int(port)), timeout=HEADER_SECONDS + 20) as head, \
+                socket.create_connection((host, int(port)), timeout=BODY_SECONDS + 20) as body:
+            head.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+            body.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{")
             started = time.monotonic()
-            assert conn.recv(1024) == b""  # closed by the service, not by our timeout
-            assert time.monotonic() - started < HEADER_SECONDS + 15
+            assert head.recv(1024) == b""  # closed by the service, not by our timeout
+            answer = body.recv(4096)
+            assert time.monotonic() - started < max(HEADER_SECONDS, BODY_SECONDS) + 15
+    assert answer.startswith(b"HTTP/1.1 408 ") and b'"code":"DR528"' in answer
