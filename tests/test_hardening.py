@@ -87,6 +87,18 @@ def test_conditions_too_long_or_deep_are_located_errors(pack_copy: Path, conditi
     assert error.startswith("blocking.toml:") and f"error[DR201] rule 'guarantor-missing': {message}" in error
 
 
+@pytest.mark.parametrize(("added", "message"), [
+    ("x = " + "[" * 1000 + "]" * 1000, "invalid TOML: nested deeper than 32 levels"),
+    ("[extra]\nx = " + "9" * 5000, "invalid TOML: a number has too many digits"),
+])
+def test_a_rule_file_too_deep_or_with_a_huge_number_is_a_located_error(pack_copy: Path, added: str,
+                                                                       message: str) -> None:
+    path = pack_copy / "blocking.toml"
+    path.write_text(path.read_text(encoding="utf-8") + added + "\n", encoding="utf-8")
+    [error] = _errors(pack_copy)
+    assert error.startswith("blocking.toml:") and f"error[DR101] {message}" in error
+
+
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 pytest.importorskip("httpx2", reason="the test extra is not installed")
 
@@ -175,3 +187,4 @@ def test_stalled_requests_are_let_go() -> None:
             answer = body.recv(4096)
             assert time.monotonic() - started < max(HEADER_SECONDS, BODY_SECONDS) + 15
     assert answer.startswith(b"HTTP/1.1 408 ") and b'"code":"DR528"' in answer
+

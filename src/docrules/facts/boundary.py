@@ -111,23 +111,29 @@ _TOML_TOKENS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\
                           re.DOTALL)
 
 
-def _nesting(text: str, tokens: re.Pattern[str], limits: Limits, file: str | None) -> None:
-    """Refuse arrays or tables nested deeper than the limit, from the text alone (strings skipped)."""
-    if text.count("[") + text.count("{") <= limits.max_depth:
-        return  # the common case, in a few microseconds: too few brackets to nest that deep
+def too_deep(text: str, *, toml: bool, max_depth: int) -> tuple[int, int] | None:
+    """Where (line, column) JSON or TOML text first opens an array or table deeper than `max_depth`, from
+    the text alone (strings and comments skipped), or None. Run before parsing: Python's parsers recurse."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return None  # the common case, in a few microseconds: too few brackets to nest that deep
     depth = 0
-    for match in tokens.finditer(text):
+    for match in (_TOML_TOKENS if toml else _JSON_TOKENS).finditer(text):
         token = match.group()
         if token in "[{":
             depth += 1
-            if depth > limits.max_depth:
+            if depth > max_depth:
                 at = match.start()
-                line = text.count("\n", 0, at) + 1
-                column = at - (text.rfind("\n", 0, at) + 1) + 1
-                raise _error("DR522", f"nested deeper than {limits.max_depth} levels", file, line=line,
-                             column=column)
+                return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
         elif token in "]}":
             depth -= 1
+    return None
+
+
+def _nesting(text: str, toml: bool, limits: Limits, file: str | None) -> None:
+    found = too_deep(text, toml=toml, max_depth=limits.max_depth)
+    if found is not None:
+        raise _error("DR522", f"nested deeper than {limits.max_depth} levels", file, line=found[0],
+                     column=found[1])
 
 
 class _OutOfRange:
@@ -149,7 +155,7 @@ def _json_float(text: str) -> float | _OutOfRange:
 
 def parse_json(text: str, file: str | None = None, limits: Limits = LIMITS) -> Any:
     """JSON text → plain data within the limits, or a located `FactsError`."""
-    _nesting(text, _JSON_TOKENS, limits, file)
+    _nesting(text, False, limits, file)
     try:
         try:
             data = json.loads(text)
@@ -168,19 +174,23 @@ def parse_json(text: str, file: str | None = None, limits: Limits = LIMITS) -> A
 _LONG_DIGITS = re.compile(r"[0-9_]{100,}")
 
 
+def long_number(text: str) -> tuple[int, int] | None:
+    """Where the first number of 100 digits or more stands in `text` (line, column), if anywhere."""
+    found = _LONG_DIGITS.search(text)
+    if found is None:
+        return None
+    return text.count("\n", 0, found.start()) + 1, found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+
+
 def parse_toml(text: str, file: str | None = None, limits: Limits = LIMITS) -> Any:
     """TOML text → plain data within the limits, or a located `FactsError`."""
-    _nesting(text, _TOML_TOKENS, limits, file)
+    _nesting(text, True, limits, file)
     try:
         data = tomllib.loads(text, parse_float=_json_float)
     except tomllib.TOMLDecodeError as exc:
         raise FactsError([syntax_error("DR502", file or "-", exc)]) from None
     except ValueError:  # tomllib converts integers itself, and Python refuses more than 4,300 digits
-        found = _LONG_DIGITS.search(text)
-        line = column = None
-        if found:
-            line = text.count("\n", 0, found.start()) + 1
-            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        line, column = long_number(text) or (None, None)
         raise _error("DR524", "a number has too many digits", file, line=line, column=column) from None
     check_data(data, file, limits)
     return data

@@ -15,10 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, PackError, Severity
+from ..facts.boundary import long_number, too_deep
 from ..pack.lint import logic_problems
 from ..pack.model import Origin, PackFile, PackMeta, RulePack
 from ..pack.validate import check_pack
 from ..tomlsource import SourceMap, source_map, syntax_error
+
+MAX_DEPTH = 32  # arrays and tables in a rule file; the deepest real one is 4
 
 
 def load_rule_pack(folder: str | Path) -> RulePack:
@@ -58,11 +61,21 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
                                           message=f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset "
                                                   f"{exc.start}", hint="save the file as UTF-8"))
             continue
+        deep = too_deep(text, toml=True, max_depth=MAX_DEPTH)
+        if deep is not None:  # tomllib recurses into nested arrays: refuse before it runs out of stack
+            diagnostics.append(Diagnostic(code="DR101", file=shown, line=deep[0], column=deep[1],
+                                          message=f"invalid TOML: nested deeper than {MAX_DEPTH} levels"))
+            continue
         smap = source_map(text)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             diagnostics.append(syntax_error("DR101", shown, exc))
+            continue
+        except ValueError:  # tomllib converts integers itself, and Python refuses more than 4,300 digits
+            at = long_number(text)
+            diagnostics.append(Diagnostic(code="DR101", file=shown, line=at and at[0], column=at and at[1],
+                                          message="invalid TOML: a number has too many digits"))
             continue
         try:
             files.append((shown, PackFile.model_validate(data), smap))
