@@ -22,6 +22,7 @@ OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", a
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 MAX_LENGTH = 4000  # characters of one condition; the longest real one is a few hundred
 MAX_DEPTH = 32  # nested and/or/not: every later pass over a condition recurses
+MAX_NUMBER = 2**53 - 1  # JSON's safe integers: what a fact can hold and the engine compares exactly
 # CPython 3.11's parser is not safe to run from several threads at once (gh-106905): packs load in
 # threads (a reload beside running checks, a server's workers), so every parse takes this lock.
 _PARSE_LOCK = threading.Lock()
@@ -212,6 +213,9 @@ def _literal(node: ast.expr, *, allow_list: bool) -> Literal_:
         if isinstance(inner, int | float) and not isinstance(inner, bool):
             return -inner
     if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float | str):
+        if isinstance(node.value, int | float) and not isinstance(node.value, bool) and not (
+                abs(node.value) <= MAX_NUMBER):  # also NaN and infinity (1e400)
+            raise _fail(node, "number out of range", f"numbers are at most {MAX_NUMBER:,} in size, as facts are")
         return node.value
     raise _fail(node, "expected a value: a number, a \"string\", true or false")
 
