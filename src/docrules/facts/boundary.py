@@ -40,7 +40,7 @@ class Limits:
     max_parties: int = 64
     max_items: int = 1000
     max_string: int = 256
-    # JSON's safe integer range: every JSON reader (and the engine's doubles) holds these exactly
+    # JSON's safe integer range: every JSON reader holds these exactly, even one that reads doubles
     max_integer: int = 2**53 - 1
     max_problems: int = 20
 
@@ -106,9 +106,13 @@ def decode(raw: bytes, file: str | None = None) -> str:
                      line=line, column=column, hint=hint) from None
 
 
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-_TOML_TOKENS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]',
-                          re.DOTALL)
+# Each string pattern also ends at the end of the text (and a one-line TOML string at the end of its line),
+# so that a string left open matches once instead of failing and being tried again at every later quote,
+# which made the scan quadratic ('"' followed by 100,000 '\\"' took minutes).
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+_TOML_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\.)*?(?:"""|\\?\Z)|\'\'\'.*?(?:\'\'\'|\Z)|"(?:[^"\\\n]|\\.)*(?:"|\n|\\?\Z)'
+    r"|'[^'\n]*(?:'|\n|\Z)|#[^\n]*|[\[\]{}]", re.DOTALL)
 
 
 def too_deep(text: str, *, toml: bool, max_depth: int) -> tuple[int, int] | None:
