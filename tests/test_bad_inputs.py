@@ -65,6 +65,15 @@ def test_serve_refuses_a_port_out_of_range(port: str) -> None:
     assert done.returncode == 2 and b"not a port number 1-65535" in done.stderr and b"Traceback" not in done.stderr
 
 
+def test_serve_on_an_address_it_cannot_take_exits_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = _cli("serve", "--port", str(taken.getsockname()[1]))
+    assert done.returncode == 2 and b"error: cannot serve on 127.0.0.1:" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
 def test_serve_refuses_a_missing_or_short_reload_token(tmp_path: Path) -> None:
     short = tmp_path / "token"
     short.write_text("abc\n", encoding="utf-8")

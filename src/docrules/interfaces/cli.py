@@ -232,7 +232,13 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: --reload-token-file: {getattr(exc, 'strerror', None) or exc}", file=stderr)
         return EXIT_BAD_INPUT
-    serve(args.pack, args.host, args.port, reload_token=token)
+    try:
+        serve(args.pack, args.host, args.port, reload_token=token)
+    except SystemExit as exc:  # uvicorn exits 3 when it cannot start (address in use, unknown host)
+        if exc.code in (0, None):
+            return 0
+        print(f"error: cannot serve on {args.host}:{args.port} (see the log line above)", file=stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 
