@@ -29,8 +29,8 @@ def test_asks_only_what_the_rules_need_then_prints_the_checklist(tmp_path: Path,
                ""]  # no more parties
     code, out, _ = _ask(answers, "--save", str(tmp_path / "facts.toml"), monkeypatch=monkeypatch)
     assert code == 0, out
-    assert "按揭银行" not in out and "付款方式" in out
-    assert "状态: 可以签约 (ready)" in out
+    assert "向哪家银行办理按揭" not in out and "如何付款?" in out
+    assert "状态: 可以签约" in out
     assert "1) 一次性付款 [full]" in out  # the allowed answers are offered
     saved = tomllib.loads((tmp_path / "facts.toml").read_text(encoding="utf-8"))
     assert saved["application"]["payment"] == "full" and saved["parties"][0]["hukou"] == "local"

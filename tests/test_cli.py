@@ -38,10 +38,10 @@ def test_json_is_the_result_contract() -> None:
 def test_table_puts_blocking_issues_first_in_chinese() -> None:
     _, out, _ = _run("check", str(FIXTURES / "minor-loan-no-guardian.toml"))
     lines = out.splitlines()
-    assert lines[0] == "状态: 不能签约 (blocked)"
+    assert lines[0] == "状态: 不能签约"
     assert lines[2] == "阻止签约:"
-    assert "  ✗ [minor] 未成年业主须一次性付款,不能办理贷款  (MINOR_MUST_PAY_IN_FULL)" in lines
-    assert out.index("阻止签约") < out.index("== 签约 ==")
+    assert "  ✗ [购房人 minor] 未成年业主须一次性付款,不能办理贷款" in lines
+    assert out.index("阻止签约") < out.index("== 签约(资料二) ==")
     assert "    [ ] 出生医学证明  —  复印件 3" in lines
 
 
@@ -81,7 +81,7 @@ def test_stdin_and_the_installed_command() -> None:
 def test_docrules_test_runs_the_pack_cases_with_coverage() -> None:
     code, out, _ = _run("test", "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (145/145)", "15 passed, 0 failed"]
+    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (147/147)", "15 passed, 0 failed"]
 
 
 def test_docrules_test_fails_on_a_wrong_expectation_and_low_coverage(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ def test_a_line_names_its_rules_tests_values_and_settings() -> None:
     found = docrules.explain(docrules.read_facts(FIXTURES / "minor-loan-no-guardian.toml"),
                              document="birth_certificate")
     (item,) = found.items
-    assert (item.item.stage.value, item.item.party, item.item.copies) == ("signing", "minor", 3)
+    assert (item.item.stage, item.item.party, item.item.copies) == ("signing", "minor", 3)
     assert [(r.rule, r.outcome) for r in item.because] == [("minor-documents", "holds"), ("minor-copies", "holds")]
     assert [(t.test, t.held, t.values) for t in item.because[0].tests] == [
         ("role is buyer", True, {"role": "buyer"}), ("age is under 18", True, {"age": 17})]

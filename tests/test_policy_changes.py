@@ -92,7 +92,7 @@ copies = 1
     def documents(day: str) -> set[tuple[str, str]]:
         result = pack.check({"application": {"signing_date": day}, "parties": [
             {"id": "b", "role": "buyer", "identity": "mainland", "marital_status": "unmarried"}]})
-        return {(i.stage.value, i.document) for i in result.items
+        return {(i.stage, i.document) for i in result.items
                 if i.document in ("unmarried_certificate", "marital_status_declaration")}
 
     assert documents("2026-12-31") == {("eligibility", "unmarried_certificate"), ("signing", "unmarried_certificate")}

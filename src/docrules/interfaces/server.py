@@ -40,7 +40,6 @@ import docrules
 
 from ..diagnostics import did_you_mean
 from ..facts.boundary import LIMITS, parse_bytes, quote, too_large
-from ..facts.labels import describe_facts
 from ..tools.cases import run_cases
 
 MAX_BODY = LIMITS.max_bytes
@@ -57,7 +56,9 @@ class ReloadRefused(docrules.DocrulesError):
 
 
 def _located(diagnostic: docrules.Diagnostic) -> dict[str, Any]:
-    return diagnostic.model_dump(mode="json", exclude={"severity"})
+    out = diagnostic.model_dump(mode="json", exclude={"severity", "zh"})
+    out["text"] = {"zh": diagnostic.zh or diagnostic.message, "en": diagnostic.message}
+    return out
 
 
 class PackHolder:
@@ -342,7 +343,9 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
 
     @app.get("/v1/schema/facts")
     def facts_schema() -> Response:
-        return _json(docrules.Facts.model_json_schema())
+        """The facts this pack takes (each pack declares its own)."""
+        with holder.use() as pack:
+            return _json(pack.facts_model.model_json_schema())
 
     @app.get("/v1/schema/result")
     def result_schema() -> Response:
@@ -350,8 +353,10 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
 
     @app.get("/v1/facts")
     def facts_description() -> Response:
-        """Each input fact's kind, allowed values and zh/en labels, for forms and question flows."""
-        return _json(describe_facts())
+        """Each fact the pack takes: kind, allowed values, zh/en labels, question, help, how many rules
+        it decides (`gates`); and the roles, groups and stages. For forms and question flows."""
+        with holder.use() as pack:
+            return _json(pack.describe())
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -390,24 +395,28 @@ def create_app(pack_path: str | Path | None = None, *, reload_token: str | None 
 
     app.mount("/static", StaticFiles(directory=WEB), name="static")
 
+    described: list[str] = []  # the digest the cached OpenAPI document describes
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        current = holder.current
+        if app.openapi_schema is None or described != [current.digest]:
+            described[:] = [current.digest]
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            facts = docrules.Facts.model_json_schema(ref_template="#/components/schemas/{model}")
+            facts = current.facts_model.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(facts.pop("$defs", {}))
             # what the boundary and validation require, said in the schema so that clients (and a
             # schema-driven fuzzer) send what is accepted; relations between parties (unique ids, `of`
-            # naming a buyer) are beyond JSON Schema and answered 422 by path
+            # naming a party of the right role) are beyond JSON Schema and answered 422 by path
             facts["properties"]["parties"] |= {"minItems": 1, "maxItems": LIMITS.max_parties, "contains": {
-                "type": "object", "properties": {"role": {"const": "buyer"}}, "required": ["role"]}}
+                "type": "object", "properties": {"role": {"const": current.vocabulary.principal}},
+                "required": ["role"]}}
             components["Facts"] = facts
             errors = Errors.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(errors.pop("$defs", {}))
             components["Errors"] = errors
             # a document the pack does not have is refused (422), so the schema lists the pack's own
-            with holder.use() as pack:
-                documents = sorted(pack.rules.documents)
+            documents = sorted(current.rules.documents)
             for path in ("/v1/check", "/v1/explain"):
                 for parameter in schema["paths"][path]["post"]["parameters"]:
                     if parameter["name"] in ("document", "why_not"):
