@@ -24,7 +24,7 @@ def _ask(answers: list[str], *argv: str, monkeypatch: pytest.MonkeyPatch) -> tup
 def test_asks_only_what_the_rules_need_then_prints_the_checklist(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     answers = ["2026-12-01", "900000", "full",  # payment: full, so nothing about banks is asked
-               "是", "y", "1", "no", "n",  # eligibility verified, deposit, fund paid, clauses, agent
+               "是", "y", "1", "no", "n", "n",  # eligibility verified, deposit, fund paid, clauses, unresolved, agent
                "1", "1", "unmarried", "1990-01-01", "18",  # mainland, local, by number or value
                ""]  # no more parties
     code, out, _ = _ask(answers, "--save", str(tmp_path / "facts.toml"), monkeypatch=monkeypatch)

@@ -75,7 +75,7 @@ def test_update_keeps_comments_and_layout(tmp_path: Path) -> None:
 def test_update_of_the_pack_cases_changes_no_byte(tmp_path: Path) -> None:
     cases = tmp_path / "tests"
     shutil.copytree(CASES, cases)
-    assert _run("test", "--cases", str(cases), "--update")[1].splitlines()[-1] == "15 unchanged, 0 updated"
+    assert _run("test", "--cases", str(cases), "--update")[1].splitlines()[-1] == "28 unchanged, 0 updated"
     for path in CASES.glob("*.toml"):
         assert (cases / path.name).read_bytes() == path.read_bytes()
 
@@ -91,9 +91,12 @@ def test_update_adds_an_expect_table_to_a_case_without_one(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("keyword", "names"), [
-    ("taiwan or hong", ["hong-kong-widowed-no-contact", "taiwan-divorced-no-guarantor"]),
-    ("minor and not loan", ["minor-with-guardian"]),
-    ("GUARANTOR", ["foreign-short-residence", "taiwan-divorced-no-guarantor"]),  # descriptions too, any case
+    ("taiwan or hong", ["hong-kong-widowed-no-contact", "second-reading-03-papers-follow-own-identity",
+                        "second-reading-03b-contact-person-not-mainland", "taiwan-divorced-no-guarantor"]),
+    ("minor and not loan", ["minor-with-guardian", "second-reading-01-minor-copies-at-signing-only",
+                            "second-reading-03-papers-follow-own-identity"]),
+    ("GUARANTOR", ["foreign-short-residence", "second-reading-03c-whose-papers", "second-reading-08-party-not-needed",
+                   "taiwan-divorced-no-guarantor"]),  # descriptions too, any case
 ])
 def test_k_selects_cases(keyword: str, names: list[str]) -> None:
     code, out, _ = _run("test", "-k", keyword, "--format", "json")
@@ -140,8 +143,8 @@ def test_diff_as_of_shows_a_fund_rate_change_that_starts_later(pack_copy: Path) 
     old, new, cases = str(docrules.default_pack_path()), str(pack_copy), str(CASES)
     # the cases sign in 2026: nothing changes, and the note says why
     code, out, _ = _run("diff", old, new, cases, "--today", "2026-11-27")
-    assert code == 0 and "15 cases, **0 changed**" in out
-    assert ("> **Note:** The change touches the policy from 2027-01-01. 15 of 15 cases were checked on a day it "
+    assert code == 0 and "28 cases, **0 changed**" in out
+    assert ("> **Note:** The change touches the policy from 2027-01-01. 28 of 28 cases were checked on a day it "
             "does not touch, so it cannot show in them. Re-run with `--as-of 2027-01-01`") in out
     code, out, _ = _run("diff", old, new, cases, "--as-of", "2027-01-02", "--format", "json")
     report = json.loads(out)
@@ -149,7 +152,7 @@ def test_diff_as_of_shows_a_fund_rate_change_that_starts_later(pack_copy: Path) 
     assert report["untouched"] == 0
     priced = {Path(c["case"]).stem: c["amounts"] for c in report["changed"]}
     # every case with a known price pays twice the fund; the case without a price is not reported
-    assert len(priced) == 14 and "price-unknown" not in priced
+    assert len(priced) == 25 and "price-unknown" not in priced
     assert priced["local-couple-mortgage"] == [{"name": "maintenance_fund", "before": 12346, "after": 24691}]
     assert all(a[0]["after"] in (2 * a[0]["before"] - 1, 2 * a[0]["before"], 2 * a[0]["before"] + 1)
                for a in priced.values())

@@ -81,7 +81,7 @@ def test_stdin_and_the_installed_command() -> None:
 def test_docrules_test_runs_the_pack_cases_with_coverage() -> None:
     code, out, _ = _run("test", "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (147/147)", "15 passed, 0 failed"]
+    assert out.splitlines()[-2:] == ["coverage: 100.0% of outcomes (187/187)", "28 passed, 0 failed"]
 
 
 def test_docrules_test_fails_on_a_wrong_expectation_and_low_coverage(tmp_path: Path) -> None:

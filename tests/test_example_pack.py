@@ -3,6 +3,8 @@ lives beside the default pack in one process with its own facts contract."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import docrules
@@ -11,11 +13,13 @@ from .conftest import FIXTURES, ROOT
 from .test_cli import _run
 
 EXAMPLE = ROOT / "examples" / "business-account"
-COMPANY = {"application": {"opening_date": "2026-12-01", "company_type": "limited_company", "foreign_invested": False,
-                           "registered_capital": 2_500_000.5},
-           "parties": [{"id": "rep", "role": "representative", "nationality": "other", "present_in_person": True},
-                       {"id": "o", "role": "beneficial_owner", "of": "rep", "nationality": "chinese",
-                        "ownership_percent": 51}]}
+PARTIES: list[dict[str, Any]] = [
+    {"id": "rep", "role": "representative", "nationality": "other", "present_in_person": True},
+    {"id": "o", "role": "beneficial_owner", "of": "rep", "nationality": "chinese", "ownership_percent": 51}]
+COMPANY: dict[str, Any] = {
+    "application": {"opening_date": "2026-12-01", "company_type": "limited_company", "foreign_invested": False,
+                    "registered_capital": 2_500_000.5},
+    "parties": PARTIES}
 
 
 def test_lint_test_and_check_work_on_it_unchanged() -> None:
@@ -45,7 +49,7 @@ def test_two_packs_with_their_own_facts_side_by_side() -> None:
 
 
 def test_the_packs_rules_refuse_facts_that_cannot_be_true() -> None:
-    small = {**COMPANY, "parties": [COMPANY["parties"][0], {**COMPANY["parties"][1], "ownership_percent": 10}]}
+    small = {**COMPANY, "parties": [PARTIES[0], {**PARTIES[1], "ownership_percent": 10}]}
     with pytest.raises(docrules.FactsError) as info:
         docrules.load_pack(EXAMPLE).check(small)
     assert [d.message for d in info.value.diagnostics] == [

@@ -25,7 +25,8 @@ def test_an_issue_names_the_rule_that_raised_it() -> None:
     reasons = {i.issue.code: i.because for i in found.issues}
     (reason,) = reasons["NONLOCAL_TAX_SHORT"]
     assert reason.sources == ["L1.2", "L2.1a"]
-    assert (reason.tests[-1].test, reason.tests[-1].values) == ("tax_months is under 12", {"tax_months": 6})
+    assert (reason.tests[-1].test, reason.tests[-1].values) == ("family_tax_months is under 12",
+                                                                {"family_tax_months": 6})
     assert reason.settings == {"nonlocal_tax_months": 12}
 
 
@@ -37,7 +38,8 @@ def test_why_not_says_which_tests_failed_or_which_fact_would_decide() -> None:
     first = found.why_not.rules[0]
     assert (first.rule, first.party, first.outcome) == ("eligibility-nonlocal", "b", "undecided")
     assert [(t.test, t.held) for t in first.tests] == [
-        ("role is one of buyer, spouse", True), ("identity is mainland", True), ("hukou is nonlocal", None)]
+        ("role is one of buyer, spouse", True), ("identity is mainland", True),
+        ("hukou is nonlocal or the buyer's hukou is nonlocal", None)]
 
 
 def test_cli_text_for_a_clerk() -> None:

@@ -44,7 +44,7 @@ CONTRADICT = "help: two of its tests on one fact contradict each other"
       "asked for"]),
     ([("rules.toml", 'issue = "PREMIUM_REVIEW"', "")], None,
      ["rules.toml:60:1: error[DR302] rule 'premium-review' has no effect\n  help: give it require, issue, "
-      "derive, min_copies, amount or reject", "catalog.toml:55:1: warning[DR314] no rule raises issue "
+      "derive, min_copies, amount, reject or ask", "catalog.toml:55:1: warning[DR314] no rule raises issue "
       "PREMIUM_REVIEW"]),
     ([("catalog.toml", "values = [{ from = 2000-01-01, value = 2 }]",
        "values = [{ from = 2000-01-01, until = 2020-01-01, value = 2 }, { from = 2019-01-01, value = 3 }]")], None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IssueSeverity(StrEnum):
@@ -68,9 +68,10 @@ class Item(_Out):
     sources: list[str]
     received: Counts | None = None
     missing: bool | None = None
-    # A line of alternatives ("A + B, or C"): the sets of documents, any complete one of which will do;
-    # `document` is the first set's first, `label` names them all. Null for a line of one document.
-    alternatives: list[list[str]] | None = None
+    alternatives: list[list[str]] | None = Field(default=None, description=(
+        "A line of alternatives ('A + B, or C'): the sets of documents, any complete one of which will do; "
+        "`document` is the first set's first document and `label` names them all. Null for a line of one "
+        "document. Clients that ignore it still show one correct line."))
 
 
 class Issue(_Out):

@@ -135,7 +135,8 @@ class Compiler:
         ref = expr.ref
         if ref.alias == "setting":  # a true/false switch: fixed for the whole policy period
             return Const(bool(self.settings[ref.name]))
-        ref = Ref(alias_map.get(ref.alias, ref.alias), ref.name, ref.line, ref.column)
+        alias = alias_map.get(ref.alias, ref.alias)
+        ref = Ref(alias, ref.name, ref.line, ref.column, self.pack.principal if alias == "principal" else alias)
         if (ALIAS_SCOPE[ref.alias], ref.name) in self.derived:
             body = self.derived_body(ref)
             if isinstance(expr, Cmp):  # party.minor == false

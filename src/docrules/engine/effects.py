@@ -35,6 +35,7 @@ class Effects:
     min_copies: tuple[Whose, int, frozenset[int] | None] | None  # (whose, copies, stages or all)
     amount: tuple[str, str, Decimal] | None  # (name, application fact, rate)
     reject: tuple[str, Text] | None  # (the fact refused, why)
+    ask: tuple[str, ...] = ()  # facts of the subject that must be known once the rule holds
 
 
 def _count(value: Count, settings: dict[str, SettingValue]) -> int:
@@ -75,7 +76,7 @@ def rule_effects(pack: RulePack, rule: RuleDef, settings: dict[str, SettingValue
     reject = None
     if rule.reject is not None:
         reject = (rule.reject.fact, Text(zh=rule.reject.zh, en=rule.reject.en))
-    return Effects(rule.id, tuple(rule.sources), tuple(lines), issue, least, amount, reject)
+    return Effects(rule.id, tuple(rule.sources), tuple(lines), issue, least, amount, reject, tuple(rule.ask))
 
 
 def alternatives_label(pack: RulePack, sets: list[list[str]]) -> Text:

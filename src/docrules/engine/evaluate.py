@@ -102,7 +102,7 @@ class _Builder:
     def apply_minimums(self) -> None:
         for (stage, party, _), line in self.items.items():
             for copies, stages, effects in self.minimums.get(party, ()):
-                if stages is None or stage in stages:
+                if line.copies > 0 and (stages is None or stage in stages):
                     line.copies = max(line.copies, copies)
                     line.cite(effects)
 
@@ -246,7 +246,8 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
 def _questions(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts,
                trace: Trace) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
-    fact such as an age, the given facts it is computed from that are missing."""
+    fact such as an age, the given facts it is computed from that are missing; and for each rule that
+    holds, the facts it asks to be known that are missing."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
     principals, asserted = trace.principals, trace.asserted
     for (rule_index, _), frame in sorted(trace.undecided.items()):
@@ -265,6 +266,13 @@ def _questions(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: 
             scope: Scope = "application" if alias == "a" else "party"
             for target, name in vocabulary.inputs(scope, fact, owner, facts):
                 key = (target, vocabulary.order[("application" if target < 0 else "party", name)])
+                asked.setdefault(key, {})[pack.rules[rule_index].id] = None
+    for rule_index, subject in sorted(trace.fires):  # rules that hold and need facts known (`ask`)
+        holds = program.effects.get(rule_index)
+        holder = facts.application if subject < 0 else facts.parties[subject]
+        for name in holds.ask if holds is not None else ():
+            if getattr(holder, name) is None:
+                key = (subject, vocabulary.order[("application" if subject < 0 else "party", name)])
                 asked.setdefault(key, {})[pack.rules[rule_index].id] = None
     names = list(vocabulary.facts)
     return [{"party": None if target < 0 else facts.parties[target].id, "fact": names[order][1],

@@ -75,11 +75,19 @@ class YearsSince(_Def):
     year_counts_on_anniversary: StrictBool = False
 
 
+class Excluding(_Def):
+    """Parties whose `fact` is known and one of `values` are left out of a count."""
+
+    fact: FactName
+    values: Annotated[list[ValueName], Field(min_length=1)]
+
+
 class CountLinked(_Def):
-    """How many parties of `role` name this party in `of`. Always known."""
+    """How many parties of `role` name this party in `of` (less those `excluding` names). Always known."""
 
     function: Literal["count_linked"]
     role: Id
+    excluding: Excluding | None = None
 
 
 class MaxLinked(_Def):
@@ -171,8 +179,8 @@ class Require(_Def):
 
 
 class MinCopies(_Def):
-    """Every document line of `whose` gets at least `copies` copies (a policy may ask more copies of
-    every paper of some owners, e.g. minors)."""
+    """Every document line of `whose` that asks for copies gets at least `copies` of them (a policy may
+    ask more copies of every paper of some owners, e.g. minors); a line of originals only stays so."""
 
     copies: Count
     whose: Id = "party"
@@ -211,6 +219,9 @@ class RuleDef(_Def):
     min_copies: MinCopies | None = None
     amount: Amount | None = None
     reject: Reject | None = None
+    # Facts of the party (or application) the rule is about that must be known once it holds: each one
+    # missing is a question, as for a condition that cannot be decided; nothing else follows.
+    ask: list[FactName] = []
 
 
 # A diagnostic code ("DR405") or a prefix of codes ("DR4"), or ALL, as ruff selects its rules.

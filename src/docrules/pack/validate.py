@@ -154,6 +154,17 @@ class _Checker:
             return
         if fact.kind != "int":
             bad("a computed fact is a whole number: kind = \"int\"", "kind")
+        if isinstance(computed, CountLinked) and computed.excluding is not None:
+            spec = self.vocab.spec("party", computed.excluding.fact)
+            if spec is None or spec.computed is not None:
+                self.emit("DR202", f"fact '{key}' excludes by '{computed.excluding.fact}', which is not a given fact "
+                          "of the party", kind="fact", name=key, key="computed", needle=computed.excluding.fact)
+            else:
+                for value in computed.excluding.values:
+                    if spec.kind == "enum" and value not in spec.values:
+                        self.emit("DR206", f"fact '{key}': {computed.excluding.fact} has no value '{value}'",
+                                  kind="fact", name=key, key="computed", needle=value,
+                                  hint=_suggest(value, list(spec.values)))
         if isinstance(computed, CountLinked | MaxLinked):
             for role in [computed.role] if isinstance(computed, CountLinked) else computed.roles:
                 if role not in self.pack.roles:
@@ -231,10 +242,10 @@ class _Checker:
             self.emit("DR303", f"rule '{rule.id}' ends ({rule.until}) before it starts ({rule.from_})",
                       rule, "until")
         effects = [bool(rule.require), rule.issue is not None, rule.derive is not None,
-                   rule.min_copies is not None, rule.amount is not None, rule.reject is not None]
+                   rule.min_copies is not None, rule.amount is not None, rule.reject is not None, bool(rule.ask)]
         if not any(effects):
             self.emit("DR302", f"rule '{rule.id}' has no effect", rule, None,
-                      "give it require, issue, derive, min_copies, amount or reject")
+                      "give it require, issue, derive, min_copies, amount, reject or ask")
         for alone, word in ((rule.derive, "derives a fact"), (rule.reject, "refuses facts")):
             if alone is not None and sum(effects) > 1:
                 self.emit("DR302", f"rule '{rule.id}' {word} and does something else", rule,
@@ -242,6 +253,11 @@ class _Checker:
         if rule.derive is not None and (scope, rule.derive) in self.vocab.facts:
             self.emit("DR209", f"rule '{rule.id}' derives '{rule.derive}', which is already a fact",
                       rule, "derive")
+        for name in rule.ask:
+            spec = self.vocab.spec(scope, name)
+            if spec is None or spec.computed is not None:
+                self.emit("DR202", f"rule '{rule.id}' asks for '{name}', which is not a given fact of the {scope}",
+                          rule, "ask", _suggest(name, self.vocab.given(scope)), needle=name)
         if rule.reject is not None and self.vocab.spec(scope, rule.reject.fact) is None:
             self.emit("DR202", f"rule '{rule.id}' refuses unknown fact '{rule.reject.fact}'", rule, "reject",
                       _suggest(rule.reject.fact, [n for (s, n) in self.vocab.facts if s == scope]),

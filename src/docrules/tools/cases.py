@@ -34,13 +34,15 @@ class _Strict(BaseModel):
 
 class ExpectItem(_Strict):
     """A line that must be on the checklist; counts are checked only when given. `party` left out
-    means the application's own papers."""
+    means the application's own papers. `missing` (when the facts list received documents): whether
+    the line is still short of what it asks."""
 
     stage: str
     document: str
     party: str | None = None
     originals: int | None = None
     copies: int | None = None
+    missing: bool | None = None
 
 
 class ExpectAbsent(_Strict):
@@ -185,7 +187,7 @@ def compare(expect: Expect, result: Result) -> list[str]:
         if got_item is None:
             out.append(f"item {name}: expected, not on the checklist")
             continue
-        for count in ("originals", "copies"):
+        for count in ("originals", "copies", "missing"):
             wanted = getattr(want, count)
             if wanted is not None and wanted != getattr(got_item, count):
                 out.append(f"item {name}: {count} expected {wanted}, got {getattr(got_item, count)}")
@@ -203,7 +205,7 @@ def full_expect(result: Result) -> Expect:
     """Everything a result says that a case can state: what `--update` writes."""
     return Expect(status=result.status, issues=[i.code for i in result.issues],
                   items=[ExpectItem(stage=i.stage, party=i.party, document=i.document, originals=i.originals,
-                                    copies=i.copies) for i in result.items],
+                                    copies=i.copies, missing=i.missing) for i in result.items],
                   amounts=result.amounts)
 
 
