@@ -38,7 +38,8 @@ def test_results_in_input_order_with_error_records(tmp_path: Path, pack: docrule
     assert code == 2  # some rows were errors; all the others were checked
     assert [r["line"] for r in records] == [*range(1, 61), 62, 63, 64, *range(65, 157)]
     errors = {r["line"]: r["error"] for r in records if "error" in r}
-    assert [e[0]["code"] for e in errors.values()] == ["DR502", "DR510", "DR503", "DR502", "DR502"]
+    # bad JSON, no buyer, not an object, not UTF-8, nested too deeply
+    assert [e[0]["code"] for e in errors.values()] == ["DR502", "DR510", "DR503", "DR526", "DR522"]
     assert errors[63][0]["path"] == "parties"
     checked = [r for r in records if "result" in r]
     assert len(checked) == len(APPS)
@@ -84,11 +85,22 @@ def test_csv_columns_are_fact_paths(tmp_path: Path) -> None:
     assert code == 2 and "3 applications" in err
 
 
-def test_a_csv_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
+def test_a_csv_line_that_is_not_utf8_is_one_error_row(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
-    source.write_bytes(b"application.price,parties.0.id,parties.0.role\n1,\xff,buyer\n")
-    code, _, err = _batch_cli(str(source), "--jobs", "1")
-    assert code == 2 and "not UTF-8" in err and "Traceback" not in err
+    source.write_bytes(b"\xef\xbb\xbfapplication.price,parties.0.id,parties.0.role\n1,\xff,buyer\n2,b,buyer\n")
+    code, out, err = _batch_cli(str(source), "--jobs", "1")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 2 and "Traceback" not in err
+    assert first == {"line": 2, "error": [{"code": "DR526", "path": None,
+                                           "message": "not UTF-8 text: byte 0xff (column 3)"}]}
+    assert second["line"] == 3 and "result" in second  # the byte order mark is not part of the first header
+
+
+def test_a_csv_header_that_is_not_utf8_is_one_located_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"application.price,parties.0.id,\xfe\n1,b,buyer\n")
+    code, out, err = _batch_cli(str(source), "--jobs", "1")
+    assert code == 2 and out == "" and "header: not UTF-8 text: byte 0xfe" in err and "Traceback" not in err
 
 
 def test_csv_facts_mapping(pack: docrules.Pack) -> None:

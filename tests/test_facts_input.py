@@ -57,7 +57,7 @@ def test_relations_between_parties() -> None:
     with pytest.raises(docrules.FactsError) as info:
         docrules.check({"parties": [{**BUYER, "identity": "hong_kong", "hukou": "local"}]})
     assert [(d.code, d.message) for d in info.value.diagnostics] == [
-        ("DR520", "parties[0].hukou: only mainland residents have a hukou")]
+        ("DR529", "parties[0].hukou: only mainland residents have a hukou")]
 
 
 def test_unknown_facts_are_allowed() -> None:

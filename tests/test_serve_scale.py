@@ -102,9 +102,10 @@ def test_a_pinned_digest_is_served_or_answered_409(pack_copy: Path) -> None:
 
 def test_a_pinned_service_refuses_a_reload_to_another_digest(pack_copy: Path) -> None:
     digest = docrules.load_pack(pack_copy).digest
-    with TestClient(create_app(pack_copy, expect_digest=digest)) as client:
+    token = "a-token-of-16-chars-or-more"
+    with TestClient(create_app(pack_copy, expect_digest=digest, reload_token=token)) as client:
         _edit(pack_copy, 'version = "2026.11"', 'version = "2026.12"')
-        refused = client.post("/v1/reload")
+        refused = client.post("/v1/reload", json={}, headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "DR544"
         health = client.get("/healthz")
         assert health.status_code == 200 and health.json()["pack"]["digest"] == digest

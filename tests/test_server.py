@@ -27,6 +27,8 @@ from fastapi.testclient import TestClient
 from docrules.interfaces.server import MAX_BODY, PackHolder, create_app
 
 BROKEN = 'issue = "NONLOCAL_TAX_SHORT"'
+TOKEN = "a-test-token-of-some-length"
+RELOAD = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
 
 
 def _facts(name: str) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def _facts(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def client(pack_copy: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(pack_copy)) as c:
+    with TestClient(create_app(pack_copy, reload_token=TOKEN)) as c:
         yield c
 
 
@@ -105,14 +107,14 @@ def test_pack_schemas_health_and_openapi(client: TestClient, pack: docrules.Pack
 def test_reload_swaps_a_good_edit_and_keeps_the_old_pack_on_a_bad_one(client: TestClient, pack_copy: Path) -> None:
     before = client.get("/healthz").json()["pack"]["digest"]
     _edit(pack_copy, 'version = "2026.11"', 'version = "2026.12"')
-    response = client.post("/v1/reload")
+    response = client.post("/v1/reload", headers=RELOAD)
     assert response.status_code == 200
     after = response.json()["pack"]
     assert after["version"] == "2026.12" and after["digest"] != before
     assert response.json()["previous"]["digest"] == before
 
     _edit(pack_copy, BROKEN, 'issue = "NONLOCAL_TAX_SHRT"')
-    response = client.post("/v1/reload")
+    response = client.post("/v1/reload", headers=RELOAD)
     assert response.status_code == 422
     body = response.json()
     assert body["reloaded"] is False and body["pack"]["digest"] == after["digest"]
@@ -127,7 +129,7 @@ def test_reload_swaps_a_good_edit_and_keeps_the_old_pack_on_a_bad_one(client: Te
 def test_reload_refuses_a_pack_whose_test_cases_fail(client: TestClient, pack_copy: Path) -> None:
     before = client.get("/healthz").json()["pack"]["digest"]
     _edit(pack_copy / "tests", 'status = "blocked"', 'status = "ready"')  # the pack loads; a case fails
-    response = client.post("/v1/reload")
+    response = client.post("/v1/reload", headers=RELOAD)
     assert response.status_code == 422
     assert {e["code"] for e in response.json()["errors"]} == {"DR600"}
     assert client.get("/healthz").json()["pack"]["digest"] == before

@@ -16,9 +16,11 @@ from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
+from .engine.smoke import require_smoke
+from .facts.boundary import check_data
+from .facts.boundary import read_data as read_facts_data
 from .facts.model import Facts, build_model
 from .facts.read import parse_facts as validate_facts
-from .facts.read import read_data as read_facts_data
 from .facts.read import unknown_documents
 from .facts.vocabulary import Vocabulary, fact_gates
 from .pack.load import load_rule_pack
@@ -90,7 +92,10 @@ class Pack:
 
     def facts(self, facts: Facts | dict[str, Any], *, file: str | None = None) -> Facts:
         """Validate facts for this pack (its facts model, the relations between parties, received
-        documents the catalog knows); raise `FactsError` listing every problem."""
+        documents the catalog knows) after the input boundary's limits (for plain data); raise
+        `FactsError` listing every problem."""
+        if not isinstance(facts, Facts):
+            check_data(facts, file)
         valid = validate_facts(facts, self.facts_model, self.vocabulary, file=file)
         unknown = unknown_documents(valid, self.rules.documents, self.rules.stages)
         if unknown:
@@ -168,9 +173,11 @@ def lint(path: str | Path | None = None, *, today: date | None = None, select: S
 
 
 def load_pack(path: str | Path | None = None) -> Pack:
-    """Load and validate a pack folder (default: the Foshan pack). Raises `PackError` listing every
-    problem; a pack with errors is never returned."""
-    return Pack(load_rule_pack(default_pack_path() if path is None else path))
+    """Load and validate a pack folder (default: the Foshan pack), and check empty facts once in each
+    policy period. Raises `PackError` listing every problem; a pack with errors is never returned."""
+    pack = Pack(load_rule_pack(default_pack_path() if path is None else path))
+    require_smoke(pack)
+    return pack
 
 
 @cache

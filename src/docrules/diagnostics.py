@@ -68,6 +68,10 @@ class DocrulesError(Exception):
         self.diagnostics = diagnostics
         super().__init__("\n".join(d.render() for d in diagnostics))
 
+    def __reduce__(self) -> tuple[type[DocrulesError], tuple[list[Diagnostic]]]:
+        # rebuilt from its diagnostics when it crosses processes (a batch worker raises it back)
+        return type(self), (self.diagnostics,)
+
 
 class PackError(DocrulesError):
     """A rule pack that does not load: it is never used."""

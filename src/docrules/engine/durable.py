@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -34,13 +35,24 @@ _SIDS = itertools.count()
 _NO_MATCH, _OBSERVED = 1, 2  # assert_facts codes: some fact matched no rule (fine); a duplicate id
 
 
+# durable-rules' JSON reader refuses a number with an exponent but no decimal point (error 204), which
+# is how Python writes 0.00001 (1e-05) and 1e20 (1e+20); with the point (1.0e-05) it reads the same value.
+_JSON_STRING_OR_EXPONENT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.])(-?[0-9]+)([eE][+-]?[0-9]+)')
+
+
+def engine_json(data: Any) -> str:
+    """`data` as JSON text that durable-rules reads (numbers in exponent form get a decimal point)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return _JSON_STRING_OR_EXPONENT.sub(lambda m: m.group() if m.group(1) is None else f"{m[1]}.0{m[2]}", text)
+
+
 class Ruleset:
     """One registered ruleset. Its name is unique in the process (names are global to the C core),
     so a reloaded pack or a second pack lives beside the first."""
 
     def __init__(self, definition: dict[str, Any]) -> None:
         # dumps copies: durable mutates definitions it is given, and ours stays the caller's
-        text = json.dumps(definition, ensure_ascii=False, sort_keys=True)
+        text = engine_json(definition)
         self.name = f"docrules-{next(_NAMES)}"
         self.live_sessions = 0
         self.broken = False

@@ -194,7 +194,7 @@ def rejections(program: Program, facts: Facts, trace: Trace) -> list[Diagnostic]
             continue
         fact, why = effects.reject
         path = f"application.{fact}" if subject < 0 else f"parties[{subject}].{fact}"
-        out.append(Diagnostic(code="DR520", path=path, rule=effects.rule, message=f"{path}: {why.en}",
+        out.append(Diagnostic(code="DR529", path=path, rule=effects.rule, message=f"{path}: {why.en}",
                               zh=f"{path}: {why.zh}"))
     return out
 

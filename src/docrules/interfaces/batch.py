@@ -20,8 +20,8 @@ empty is left out, numbers and true/false are converted by the fact's type.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 import os
 import re
@@ -41,6 +41,7 @@ from typing import Any, BinaryIO, TextIO
 
 from ..api import Pack, load_pack
 from ..diagnostics import Diagnostic, DocrulesError, PackError
+from ..facts.boundary import LIMITS, Limits, check_data, parse_bytes, too_large
 from ..facts.vocabulary import Vocabulary
 from ..results import Status
 from .checkpoint import Checkpoint, sidecar
@@ -92,24 +93,97 @@ def csv_facts(cells: dict[str, str], vocabulary: Vocabulary) -> dict[str, Any]:
     return out
 
 
-def read_rows(source: BinaryIO, csv_input: bool) -> Iterator[Row]:
+def read_rows(source: BinaryIO, csv_input: bool, limits: Limits = LIMITS) -> Iterator[Row]:
+    """Rows with their line numbers. Lines are read bounded: a line over the size limit becomes an error
+    row and the rest of it is skipped unread into memory."""
     if csv_input:
-        text = io.TextIOWrapper(source, encoding="utf-8", newline="")
-        try:
-            # cells beyond the header's columns land under a name that validation reports as unknown
-            reader = csv.DictReader(text, restkey="(cells beyond the header)", restval="")
-            if reader.fieldnames is None:
-                return
-            start = reader.line_num + 1
-            for cells in reader:
-                yield start, cells
-                start = reader.line_num + 1
-        finally:
-            text.detach()  # the caller closes `source`
+        yield from _csv_rows(source, limits)
         return
-    for number, line in enumerate(source, 1):
-        if line.strip():
+    number = 0
+    while line := source.readline(limits.max_bytes + 1):
+        number += 1
+        if len(line) > limits.max_bytes:
+            _skip_line(source, line, number, limits)
+            yield number, _too_large(limits)
+        elif line.strip():
             yield number, line
+
+
+SKIP_LIMIT = 64  # times the size limit: a "line" longer than this is no row (/dev/zero has no line end)
+
+
+def _skip_line(source: BinaryIO, line: bytes, number: int, limits: Limits) -> None:
+    """Read past the rest of a line that is too large, bounded: a line without end stops the batch."""
+    skipped = len(line)
+    while line and not line.endswith(b"\n"):
+        if skipped > SKIP_LIMIT * limits.max_bytes:
+            raise DocrulesError([Diagnostic(
+                code="DR520", line=number, message=f"line {number} is longer than {skipped:,} bytes and goes on; "
+                                                    "stopped reading", hint="is this a JSONL or CSV file?")])
+        line = source.readline(limits.max_bytes)
+        skipped += len(line)
+
+
+def _too_large(limits: Limits) -> Diagnostic:
+    return too_large(limits).diagnostics[0]
+
+
+def _csv_rows(source: BinaryIO, limits: Limits) -> Iterator[Row]:
+    """CSV rows, decoded line by line so that a line that is too large or not UTF-8 is one error row."""
+    seen = 0  # physical lines handed to the CSV reader (its own line_num goes stale after an error)
+    starts: list[int] = []  # the first line of each row the reader is reading (it skips empty lines)
+    bad: list[tuple[int, Diagnostic]] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal seen
+        while raw := source.readline(limits.max_bytes + 1):
+            seen += 1
+            if len(raw) > limits.max_bytes:
+                _skip_line(source, raw, seen, limits)
+                bad.append((seen, _too_large(limits)))
+                yield "\n"  # an empty line, which the reader skips; the error row stands for it
+                continue
+            if seen == 1 and raw.startswith(codecs.BOM_UTF8):
+                # Excel's "CSV UTF-8" starts with a byte order mark, which would otherwise stick to the
+                # first header and make every row's first column an unknown field
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad.append((seen, Diagnostic(code="DR526", column=exc.start + 1,
+                                             message=f"not UTF-8 text: byte 0x{raw[exc.start]:02x}")))
+                yield "\n"
+                continue
+            if not starts and line.strip():
+                starts.append(seen)
+            yield line
+
+    # a cell may be as large as a whole application; the boundary then says which cell is too long
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_bytes))
+    # cells beyond the header's columns land under a name that validation reports as unknown
+    reader = csv.DictReader(lines(), restkey="(cells beyond the header)", restval="")
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise DocrulesError([Diagnostic(code="DR502", line=seen, message=f"invalid CSV header: {exc}")]) from None
+    if bad and bad[0][0] == 1:
+        raise DocrulesError([bad[0][1].model_copy(update={"line": 1, "message": "header: " + bad[0][1].message})])
+    if header is None:
+        return
+    starts.clear()
+    while True:
+        payload: dict[str, str] | Diagnostic
+        try:
+            payload = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader goes on with the next line
+            payload = Diagnostic(code="DR502", message=f"invalid CSV: {exc}")
+        while bad:
+            yield bad.pop(0)
+        yield (starts.pop() if starts else seen), payload
+    while bad:
+        yield bad.pop(0)
 
 
 class Progress:
@@ -158,23 +232,25 @@ def _init(pack_path: str | None, digest: str, today: date, as_of: date | None) -
 
 
 def _error(number: int, diagnostics: list[Diagnostic]) -> str:
-    return json.dumps({"line": number, "error": [{"code": d.code, "path": d.path, "message": d.message}
-                                                 for d in diagnostics]}, ensure_ascii=False)
+    # a position inside the row (a JSON syntax error, a byte that is not UTF-8) goes into the message: the
+    # record's own `line` is the row's line in the input
+    return json.dumps({"line": number, "error": [
+        {"code": d.code, "path": d.path,
+         "message": d.message + (f" (column {d.column})" if d.column is not None else "")}
+        for d in diagnostics]}, ensure_ascii=False)
 
 
 def check_row(pack: Pack, row: Row, today: date, as_of: date | None) -> tuple[str, str]:
     """(outcome, output line) for one row; a row that is not a valid application is an error record."""
     number, payload = row
-    try:
-        data = csv_facts(payload, pack.vocabulary) if isinstance(payload, dict) else json.loads(payload)
-    except json.JSONDecodeError as exc:
-        return "errors", _error(number, [Diagnostic(code="DR502", message=f"invalid JSON: {exc.msg} "
-                                                    f"(column {exc.colno})")])
-    except UnicodeDecodeError:
-        return "errors", _error(number, [Diagnostic(code="DR502", message="invalid JSON: not UTF-8 text")])
-    except RecursionError:
-        return "errors", _error(number, [Diagnostic(code="DR502", message="invalid JSON: nested too deeply")])
-    try:
+    if isinstance(payload, Diagnostic):
+        return "errors", _error(number, [payload])
+    try:  # the same input boundary as a single check: sizes, depth, encoding and number ranges
+        if isinstance(payload, dict):
+            data = csv_facts(payload, pack.vocabulary)
+            check_data(data)
+        else:
+            data = parse_bytes(payload)
         result = pack.check(data, as_of=as_of, today=today)
     except DocrulesError as exc:
         return "errors", _error(number, exc.diagnostics)
@@ -386,12 +462,14 @@ def _main(source: str, output: str | None, *, pack_path: str | None, jobs: int |
           stop: Stop) -> Summary:
     csv_input = source.endswith(".csv")
     to_file = output not in (None, "-")
-    if source == "-" and (shard or resume):
-        raise _usage("--shard and --resume need an input file, not standard input")
     if resume and not to_file:
         raise _usage("--resume needs the output file of the run to resume (-o OUT)")
     pack = load_pack(pack_path)
-    total, input_sha = (None, "stdin") if source == "-" else scan(Path(source))
+    # only a regular file is counted and hashed ahead: a pipe or a device (/dev/zero) would be read to no end
+    regular = source != "-" and Path(source).is_file()
+    if (shard or resume) and not regular:
+        raise _usage("--shard and --resume need an input file, not standard input or a device")
+    total, input_sha = scan(Path(source)) if regular else (None, "not a regular file")
     record = Checkpoint(input=source, input_sha256=input_sha, pack_digest=pack.digest,
                         today=pack.today().isoformat(), as_of=None if as_of is None else as_of.isoformat(),
                         shard=None if shard is None else str(shard), only_changed=only_changed)

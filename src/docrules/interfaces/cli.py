@@ -166,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
     serve.add_argument("--pack", help="rule pack folder or archive (default: the Foshan pack); reloaded on SIGHUP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--reload-token-file", metavar="FILE",
+                       help="turn POST /v1/reload on, with the bearer token in FILE (or DOCRULES_RELOAD_TOKEN)")
     serve.add_argument("--workers", type=_jobs, default=1,
                        help="worker processes, each with its own pack (POST /v1/reload is off above 1)")
     serve.add_argument("--expect-digest", metavar="sha256:...",
@@ -203,6 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rows-per-part", type=_jobs, default=10_000, metavar="N", help="rows per Dask part")
     _document(sub.choices)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number 1-65535: {text[:20]!r}")
+    return int(text)
 
 
 # What each command's exit code means, shown by its --help; and a help text for options declared
@@ -274,9 +282,6 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                                   resume=args.resume, only_changed=args.only_changed)
     except OSError as exc:
         print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
-        return EXIT_BAD_INPUT
-    except UnicodeDecodeError:  # CSV is read as one text; a JSONL line that is not UTF-8 is one error record
-        print(f"{args.file}: error[DR502] not UTF-8 text", file=stderr)
         return EXIT_BAD_INPUT
     except DocrulesError as exc:
         for diagnostic in exc.diagnostics:
@@ -435,12 +440,25 @@ def _test_json(outcomes: list[Outcome], coverage: Coverage | None) -> dict[str, 
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
+        from .server import read_token
         from .startup import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
         return EXIT_BAD_INPUT
-    serve(args.pack, args.host, args.port, workers=args.workers, expect_digest=args.expect_digest)
+    try:
+        token = read_token(args.reload_token_file)
+    except (OSError, ValueError) as exc:
+        print(f"error: --reload-token-file: {getattr(exc, 'strerror', None) or exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        serve(args.pack, args.host, args.port, workers=args.workers, expect_digest=args.expect_digest,
+              reload_token=token)
+    except SystemExit as exc:  # uvicorn exits 3 when it cannot start (address in use, unknown host)
+        if exc.code in (0, None):
+            return 0
+        print(f"error: cannot serve on {args.host}:{args.port} (see the log line above)", file=stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-# a row: its line number in the input and its raw bytes (JSONL) or its cells by header (CSV)
-Row = tuple[int, bytes | dict[str, str]]
+from ..diagnostics import Diagnostic
+
+# a row: its line number in the input and its raw bytes (JSONL), its cells by header (CSV), or why it
+# could not be read (too large, not UTF-8)
+Row = tuple[int, bytes | dict[str, str] | Diagnostic]
 
 BLOCK = 1 << 20
 

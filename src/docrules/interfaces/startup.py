@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 from ..pack.archive import resolve
 from .decisions import LOGGER
-from .server import PackHolder, _NoQuery, create_app
+from .server import PackHolder, _NoQuery, create_app, local_hosts
 
 ENV = "DOCRULES_SERVE_SETTINGS"
 
@@ -50,23 +50,33 @@ def app_from_environment() -> FastAPI:
     return create_app(settings["pack"], expect_digest=settings["expect"], workers=settings["workers"])
 
 
-def serve(pack: str | None, host: str, port: int, *, workers: int = 1, expect_digest: str | None = None) -> None:
+def serve(pack: str | None, host: str, port: int, *, workers: int = 1, expect_digest: str | None = None,
+          reload_token: str | None = None) -> None:
     """Run the service until interrupted. Raises `ReloadRefused` (a `DocrulesError`) before listening
-    when the pack does not load, fails its cases, or has a digest other than `expect_digest`."""
+    when the pack does not load, fails its cases, or has a digest other than `expect_digest`.
+    `POST /v1/reload` is on only with a `reload_token`, and only in one process (several workers reload
+    by SIGHUP to the supervisor)."""
     import uvicorn
 
     folder, extracted = (None, None) if pack is None else resolve(pack)
+    from .server import KEEP_ALIVE_SECONDS
+    from .timeouts import HeaderTimeout
+
+    timeouts: dict[str, Any] = {"http": HeaderTimeout, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     try:
         PackHolder(folder, expect_digest).current.close()  # the whole start-up check, once
         configure_logging()
         if workers == 1:
-            app = create_app(folder, expect_digest=expect_digest)
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            app = create_app(folder, expect_digest=expect_digest, reload_token=reload_token,
+                             hosts=local_hosts(host, port))
+            if reload_token is None:
+                logging.getLogger("docrules.server").info("POST /v1/reload is off (no token); SIGHUP reloads")
+            uvicorn.run(app, host=host, port=port, log_level="info", **timeouts)
             return
         os.environ[ENV] = json.dumps({"pack": None if folder is None else str(Path(folder)),
                                       "expect": expect_digest, "workers": workers})
         uvicorn.run("docrules.interfaces.startup:app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info", **timeouts)
     finally:
         if extracted is not None:
             extracted.cleanup()

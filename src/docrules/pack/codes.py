@@ -13,6 +13,8 @@ LINT_CODES: dict[str, str] = {
     "DR102": "a key or value does not fit the pack schema",
     "DR103": "the pack has no [pack] table",
     "DR104": "a definition is given twice",
+    "DR105": "a rule file that is not UTF-8",
+    "DR106": "a *.toml name that is not a rule file (a folder, a dangling link, an editor's lock file), skipped",
     "DR201": "a condition cannot be parsed",
     "DR202": "an unknown fact",
     "DR203": "an unknown document",

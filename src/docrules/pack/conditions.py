@@ -26,6 +26,9 @@ Literal_ = bool | int | float | str | date
 OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
        ast.In: "in", ast.NotIn: "not in"}
 FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+MAX_LENGTH = 4000  # characters of one condition; the longest real one is a few hundred
+MAX_DEPTH = 32  # nested and/or/not: every later pass over a condition recurses
+MAX_NUMBER = 2**53 - 1  # JSON's safe integers: what a fact can hold and the engine compares exactly
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,34 @@ def parse(text: str, principal: str = "") -> Expr:
     """Parse a condition; an empty one always holds. `principal` is the pack's principal role."""
     if not text.strip():
         return Const(True)
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"condition is longer than {MAX_LENGTH} characters", 1, 1,
+                        "split it into derived facts or several rules")
     try:
         # parenthesised so that a condition may run over several lines, as in a TOML ''' string
         with _PARSE_LOCK:
             tree = ast.parse(f"({text}\n)", mode="eval")
+    except (RecursionError, MemoryError):
+        raise ExprError(f"condition is nested more than {MAX_DEPTH} levels deep", 1, 1) from None
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         lines = text.split("\n")
         if line > len(lines):  # at the closing parenthesis we added: the text ended too early
             line, column = len(lines), len(lines[-1]) + 2
         raise ExprError(f"condition is not valid: {exc.msg}", line, column - (line == 1)) from None
+    _depth(tree.body)
     return _Reader(principal).expr(tree.body)
+
+
+def _depth(root: ast.expr) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before any recursive pass (iterative, so it cannot overflow)."""
+    stack: list[tuple[ast.AST, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _fail(node, f"condition is nested more than {MAX_DEPTH} levels deep",
+                        "split it into derived facts")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _at(node: ast.AST) -> tuple[int, int]:
@@ -211,6 +231,9 @@ def _literal(node: ast.expr, *, allow_list: bool) -> Literal_:
         if isinstance(inner, int | float) and not isinstance(inner, bool):
             return -inner
     if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float | str):
+        if isinstance(node.value, int | float) and not isinstance(node.value, bool) and not (
+                abs(node.value) <= MAX_NUMBER):  # also NaN and infinity (1e400)
+            raise _fail(node, "number out of range", f"numbers are at most {MAX_NUMBER:,} in size, as facts are")
         return node.value
     raise _fail(node, "expected a value: a number, a \"string\", true or false")
 

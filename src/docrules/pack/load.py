@@ -16,10 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, PackError, Severity
+from ..facts.boundary import long_number, too_deep
 from ..tomlsource import SourceMap, source_map, syntax_error
 from .lint import logic_problems
 from .model import FactDef, FactsDecl, LintSettings, Origin, PackFile, PackMeta, RulePack
 from .validate import check_pack
+
+MAX_DEPTH = 32  # arrays and tables in a rule file; the deepest real one is 4
 
 
 def load_rule_pack(folder: str | Path) -> RulePack:
@@ -36,34 +39,74 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
     root = Path(folder)
     if not root.is_dir():
         return None, [Diagnostic(code="DR100", file=str(root), message="rule pack folder not found")]
-    paths = sorted(root.glob("*.toml"))
+    paths, skipped = _rule_files(root)
     if not paths:
         return None, [Diagnostic(code="DR100", file=str(root), message="no .toml files in this folder")]
     diagnostics: list[Diagnostic] = []
     files: list[tuple[str, PackFile, SourceMap]] = []
     for path in paths:
         shown = str(path)
-        raw = path.read_bytes()
-        text = raw.decode("utf-8", errors="replace")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:  # removed or locked between the listing and the read
+            diagnostics.append(Diagnostic(code="DR100", file=shown, message=f"cannot read: {exc.strerror}"))
+            continue
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:  # never "repaired": a replaced byte could change a rule's meaning
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            diagnostics.append(Diagnostic(code="DR105", file=shown, line=line, column=column,
+                                          message=f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset "
+                                                  f"{exc.start}", hint="save the file as UTF-8"))
+            continue
+        deep = too_deep(text, toml=True, max_depth=MAX_DEPTH)
+        if deep is not None:  # tomllib recurses into nested arrays: refuse before it runs out of stack
+            diagnostics.append(Diagnostic(code="DR101", file=shown, line=deep[0], column=deep[1],
+                                          message=f"invalid TOML: nested deeper than {MAX_DEPTH} levels"))
+            continue
         smap = source_map(text)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             diagnostics.append(syntax_error("DR101", shown, exc))
             continue
+        except ValueError:  # tomllib converts integers itself, and Python refuses more than 4,300 digits
+            at = long_number(text)
+            diagnostics.append(Diagnostic(code="DR101", file=shown, line=at and at[0], column=at and at[1],
+                                          message="invalid TOML: a number has too many digits"))
+            continue
         try:
             files.append((shown, PackFile.model_validate(data), smap))
         except ValidationError as exc:
             diagnostics.extend(_schema_errors(shown, smap, data, exc.errors()))
     if diagnostics:
-        return None, diagnostics
+        return None, skipped + diagnostics
     pack, merge_errors = _merge(files, str(root))
     if pack is None:
-        return None, merge_errors
-    found = merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
+        return None, skipped + merge_errors
+    found = skipped + merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
     if not any(d.severity is Severity.error for d in found):
         found += logic_problems(pack)
     return pack, found
+
+
+def _rule_files(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """The pack's rule files, and a warning for each `*.toml` name that is not one: a folder, a dangling
+    link, or an editor's lock, backup or hidden file (`.#signing.toml`, `#signing.toml#` is no match)."""
+    paths: list[Path] = []
+    skipped: list[Diagnostic] = []
+    for path in sorted(root.glob("*.toml")):
+        if path.name.startswith((".", "#", "~")):
+            why = "a hidden or editor's lock file"
+        elif not path.is_file():
+            why = "not a regular file (a folder or a dangling link)"
+        else:
+            paths.append(path)
+            continue
+        skipped.append(Diagnostic(code="DR106", severity=Severity.warning, file=str(path),
+                                  message=f"skipped: {why}"))
+    return paths, skipped
 
 
 def _schema_errors(file: str, smap: SourceMap, data: Any, errors: list[Any]) -> list[Diagnostic]:
