@@ -9,6 +9,7 @@ axe-core (MPL-2.0, vendored in tests/data/ for the tests only; not shipped) chec
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import unicodedata
@@ -197,7 +198,7 @@ def _post(base_url: str, facts: dict[str, Any]) -> tuple[int, Any]:
 # ---------------------------------------------------------------------------------------- scenarios
 
 
-def test_minor_buyer_gets_the_guardian_fix(page: Page, shots: Path) -> None:
+def test_minor_buyer_gets_the_guardian_fix(page: Page, base_url: str, shots: Path) -> None:
     buyer = _party(page)
     _set(page, f"{buyer}.id", "小明")
     _answer(page, "app.signing_date", "2026-12-01")
@@ -208,6 +209,25 @@ def test_minor_buyer_gets_the_guardian_fix(page: Page, shots: Path) -> None:
     assert _issues(page)[0] == "GUARDIAN_MISSING"
     assert "未成年业主须有监护人" in page.locator("#issues").inner_text()
     page.screenshot(path=str(shots / "minor-blocked.png"), full_page=True)
+
+    # turning 18 just after the planned signing day: the page says which signing date clears it, the
+    # first day on which the server no longer raises it (the pack's way of counting age decides)
+    _set(page, f"{buyer}.birth_date", "2008-12-03")
+    page.wait_for_function("document.body.dataset.probing === '0'", timeout=15_000)
+    clears = page.locator('[data-issue="GUARDIAN_MISSING"] [data-clears]')
+    day = str(clears.get_attribute("data-clears"))
+    assert f"签约日期为 {day} 或之后即可解除" in clears.inner_text()
+    facts = {"application": {"payment": "full"},
+             "parties": [{"id": "小明", "role": "buyer", "identity": "mainland", "birth_date": "2008-12-03"}]}
+
+    def raised(signing: datetime.date) -> bool:
+        facts["application"]["signing_date"] = signing.isoformat()
+        return any(i["code"] == "GUARDIAN_MISSING" for i in _post(base_url, facts)[1]["issues"])
+
+    first = datetime.date.fromisoformat(day)
+    assert datetime.date(2026, 12, 1) < first <= datetime.date(2026, 12, 5)
+    assert not raised(first) and raised(first - datetime.timedelta(days=1))
+    _set(page, f"{buyer}.birth_date", "2012-05-01")
 
     # the block offers its fix: a guardian of this buyer, and the new party's name field has the focus
     fix = page.locator('[data-issue="GUARDIAN_MISSING"] [data-fix]')

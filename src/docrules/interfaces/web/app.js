@@ -44,6 +44,7 @@ const WORDS = {
   info: ["提示", "Note"],
   fix_add: ["+ 添加{n}", "+ Add {n}"],
   fix_field: ["填写:{n}", "Fill in: {n}"],
+  clears_on: ["{fact}为 {date} 或之后即可解除", "Clears with {fact} on or after {date}"],
   questions: ["还需回答(按重要性排序)", "Still to answer (most important first)"],
   questions_unknown: ["暂不清楚", "Not known yet"],
   may_grow: ["尚有问题未回答,清单可能还会增加。", "Some questions are still open: the list may grow."],
@@ -109,6 +110,7 @@ const state = {
   link: "pending",        // ok | pending | invalid | failed
   attempt: 0,             // failed requests in a row (the retry backoff)
   reference: "",          // unit / contract no., printed only
+  clears: new Map(),      // "code|party" -> {fact, date}: the first later date that clears a block
 };
 let nextKey = 0;
 let timer = null;
@@ -668,8 +670,10 @@ async function check() {
     state.link = "ok";
     state.attempt = 0;
     state.questions = rankQuestions(body.questions);
+    state.clears = new Map();
     renderForm();
     renderResult();
+    probeDates(body, mine);
   } else if (response?.status === 422 && Array.isArray(body?.errors)) {
     state.server = serverErrors(body.errors);
     state.link = "invalid";
@@ -692,6 +696,7 @@ function retry() {
 }
 
 function settle() {
+  if (state.link !== "ok") document.body.dataset.probing = "0";
   renderLink();
   renderErrors();
   if (timer === null) document.body.dataset.busy = "0";
@@ -825,9 +830,12 @@ function issueBox(result, issue) {
   const docs = issue.documents
     ? el("ul", {}, issue.documents.map((d) => el("li", {}, labelOf(result, d)))) : null;
   const actions = fixes(issue);
+  const clears = state.clears.get(`${issue.code}|${issue.party ?? ""}`);
   return el("div", { class: `issue ${issue.severity}`, "data-issue": issue.code },
     el("p", {}, `${w(issue.severity)} · ${who(issue.party)}:${t(issue.message)}`),
     docs,
+    clears ? el("p", { class: "clears", "data-clears": clears.date },
+      w("clears_on").replace("{fact}", factLabel("application", clears.fact)).replace("{date}", clears.date)) : null,
     actions.length ? el("div", { class: "fixes" }, actions.map((a) =>
       el("button", { type: "button", "data-fix": "1", "data-focus": a.focus, onclick: a.run }, a.text))) : null);
 }
@@ -906,6 +914,62 @@ function renderResult() {
   renderHandout();
 }
 
+// Where a date decides (an age on the signing day, a dated policy), the first later value of the
+// application's date facts that clears a block: asked of the server with that date moved, within a
+// year. A block still there a year later is not the date's doing and gets no such line.
+const HORIZON = 366;
+
+function addDays(iso, days) {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+async function probeDates(result, mine) {
+  const blocks = result.issues.filter((i) => (i.severity === "block" || i.severity === "escalate") && !i.documents);
+  const facts = Object.keys(state.described.application)
+    .filter((f) => spec("application", f).kind === "date" && typeof state.app[f] === "string");
+  document.body.dataset.probing = blocks.length && facts.length ? "1" : "0";
+  if (!blocks.length || !facts.length) return;
+  const base = JSON.stringify(factsBody());
+  const found = new Map();
+  try {
+    for (const fact of facts) {
+      const seen = new Map();
+      const present = async (offset) => {
+        if (!seen.has(offset)) {
+          const body = JSON.parse(base);
+          body.application[fact] = addDays(state.app[fact], offset);
+          const response = await fetch("/v1/check", { method: "POST", headers: { "content-type": "application/json" },
+                                                      body: JSON.stringify(body) });
+          if (!response.ok) throw new Error(String(response.status));
+          seen.set(offset, new Set((await response.json()).issues.map((i) => `${i.code}|${i.party ?? ""}`)));
+        }
+        if (mine !== sequence) throw new Error("stale");
+        return seen.get(offset);
+      };
+      for (const issue of blocks) {
+        const key = `${issue.code}|${issue.party ?? ""}`;
+        if (found.has(key) || (await present(HORIZON)).has(key)) continue;
+        let [lo, hi] = [0, HORIZON];  // present at lo, cleared at hi
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if ((await present(mid)).has(key)) lo = mid;
+          else hi = mid;
+        }
+        found.set(key, { fact, date: addDays(state.app[fact], hi) });
+      }
+    }
+  } catch {
+    return;  // a newer check or a failure: no date hints for a result that is no longer shown
+  } finally {
+    if (mine === sequence) document.body.dataset.probing = "0";
+  }
+  if (mine !== sequence || state.link !== "ok") return;
+  state.clears = found;
+  renderResult();
+}
+
 // ---------------------------------------------------------------------------------------- print
 
 // Stages an issue holds up, when the pack says so (`stages` or `stage` on the issue).
@@ -924,7 +988,11 @@ function renderHandout() {
   const result = state.result;
   if (!result) return;
   const byId = new Map(state.parties.map((p) => [p.id, p]));
-  const person = (party) => (party === null ? w("application") : `${party}(${roleText(byId.get(party)?.role)})`);
+  const person = (party) => {
+    if (party === null) return w("application");
+    const role = roleText(byId.get(party)?.role);
+    return party === role ? party : `${party}(${role})`;
+  };
   const held = blockedStages(result);
   const dates = Object.keys(state.described.application)
     .filter((f) => spec("application", f).kind === "date" && state.app[f])
