@@ -217,7 +217,7 @@ def test_minor_buyer_gets_the_guardian_fix(page: Page, base_url: str, shots: Pat
     clears = page.locator('[data-issue="GUARDIAN_MISSING"] [data-clears]')
     day = str(clears.get_attribute("data-clears"))
     assert f"签约日期为 {day} 或之后即可解除" in clears.inner_text()
-    facts = {"application": {"payment": "full"},
+    facts: dict[str, Any] = {"application": {"payment": "full"},
              "parties": [{"id": "小明", "role": "buyer", "identity": "mainland", "birth_date": "2008-12-03"}]}
 
     def raised(signing: datetime.date) -> bool:
