@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+import docrules
+
 from .serving import running_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,6 +114,16 @@ def _open_field(page: Page, field: str) -> None:
 def _answer(page: Page, field: str, value: str) -> None:
     _open_field(page, field)
     _set(page, field, value)
+
+
+def _not_known(page: Page, field: str) -> None:
+    """Answer "not known yet": a choice of its own in a list, a button beside a typed field."""
+    button = page.locator(f'[data-unknown="{field}"]')
+    if button.count():
+        button.click()
+    else:
+        page.locator(f'[data-field="{field}"]').select_option(label="暂不清楚")
+    _settled(page)
 
 
 def _party(page: Page, n: int = 0) -> str:
@@ -367,9 +379,7 @@ def test_walk_in_reaches_the_full_checklist_in_ten_answers(page: Page, base_url:
         if fact in WALK_IN:
             _set(page, field, WALK_IN[fact])
         else:
-            page.locator(f'[data-unknown="{field}"]').click() if page.locator(f'[data-unknown="{field}"]').count() \
-                else page.locator(f'[data-field="{field}"]').select_option(label="暂不清楚")
-            _settled(page)
+            _not_known(page, field)
         answers += 1
     print(f"walk-in: full checklist after {answers} answers")
     assert "资料" in page.locator("#status").inner_text() or _view(page) == "incomplete"
@@ -530,3 +540,68 @@ def test_phone_width(browser: Any, base_url: str, shots: Path) -> None:
     context.close()
     assert errors == []
 
+
+
+# ---------------------------------------------------------------------------------------- the pack's words
+
+SIGNING_DAY_FACTS = ["eligibility_verified", "deposit_paid", "down_payment_paid", "maintenance_fund_paid",
+                     "special_clauses", "signed_by_agent", "mortgage_contract_signed", "mortgage_eligibility_confirmed"]
+
+
+def _declared(described: dict[str, Any]) -> dict[str, Any]:
+    """/v1/facts as the pack will declare it: how many rules name each fact (counted here from the rule
+    texts), a signing-day group, a question, roles with the role they belong to, stage names."""
+    rules = docrules.load_pack().rules.rules
+    for scope in ("application", "party"):
+        for fact, spec in described[scope].items():
+            spec["gates"] = sum(1 for r in rules if re.search(rf"\b{fact}\b", r.when or ""))
+            spec["group"] = "signing_day" if fact in SIGNING_DAY_FACTS else None
+    described["party"]["identity"]["question"] = {"zh": "购房人持哪种证件?", "en": "Which identity papers?"}
+    described["groups"] = {"signing_day": {"zh": "签约当天确认", "en": "Confirmed on the signing day"}}
+    values = described["values"]
+    described["roles"] = {role: {**values[role], "of": None if role == "buyer" else "buyer"}
+                          for role in described["party"]["role"]["values"]}
+    described["roles"]["contact_person"]["zh"] = "紧急联系人"
+    described["stages"] = {"eligibility": {"zh": "资格审核", "en": "Eligibility"},
+                           "signing": {"zh": "售楼处签约", "en": "Signing at the sales office"},
+                           "mortgage": {"zh": "银行按揭", "en": "Mortgage"}}
+    return described
+
+
+def test_the_page_follows_the_packs_declarations(browser: Any, base_url: str, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+
+    def facts(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json=_declared(response.json()))
+
+    page.route("**/v1/facts", facts)
+    page.goto(base_url + "/")
+    _settled(page)
+    buyer = _party(page)
+    assert page.locator(f'label[for="f-{buyer}.identity"]').inner_text().startswith("购房人持哪种证件?")
+    assert page.locator('[data-add-role="contact_person"]').inner_text() == "+ 紧急联系人"
+    assert page.locator('[data-group="signing_day"] h2').inner_text() == "签约当天确认"
+    page.screenshot(path=str(shots / "declared-first-visit.png"), full_page=True)
+
+    # the walk-in: the page's questions in its order until only the signing day's are left
+    answers = 0
+    while page.locator(".field.next").count():
+        field = str(page.locator(".field.next").get_attribute("data-key"))
+        fact = field.split(".", 1)[1]
+        if fact in SIGNING_DAY_FACTS:
+            break
+        assert answers < 10, f"{answers} answers and still asking"
+        if fact in WALK_IN:
+            _set(page, field, WALK_IN[fact])
+        else:
+            _not_known(page, field)
+        answers += 1
+    print(f"walk-in with the declared order: {answers} answers before the signing day's questions")
+    left = {q.split(".", 1)[1] for q in page.locator("#questions a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href').slice(3))")}
+    assert left and left <= set(SIGNING_DAY_FACTS)
+    assert "售楼处签约" in page.locator("#checklist").inner_text()
+    page.screenshot(path=str(shots / "declared-walk-in-done.png"), full_page=True)
+    context.close()
