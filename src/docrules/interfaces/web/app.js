@@ -562,7 +562,8 @@ function partyBox(party) {
                      onclick: () => removeParty(party) }, w("remove_party", party.id))
     : null;
   return el("div", { class: "party", "data-party": party.key, role: "group", "aria-labelledby": `t-${party.key}` },
-    el("div", { class: "party-head" }, el("h3", { id: `t-${party.key}` }, `${roleText(party.role)} · ${party.id}`), remove),
+    el("div", { class: "party-head" }, el("h3", { id: `t-${party.key}` },
+      party.id === roleText(party.role) ? party.id : `${roleText(party.role)} · ${party.id}`), remove),
     el("div", { class: "fields" }, base, factFields("party", party.key, party.facts, null)));
 }
 
