@@ -405,6 +405,7 @@ def test_a_failing_server_never_leaves_a_stale_result(page: Page, shots: Path) -
     assert _stale(page) and page.locator("#link").get_attribute("data-link") == "failed"
     assert "连接中断" in page.locator("#link").inner_text()
     page.screenshot(path=str(shots / "server-500.png"), full_page=True)
+    assert _axe(page) == []  # the banner and the greyed-out result too
 
     page.unroute("**/v1/check")
     page.route("**/v1/check", lambda route: route.abort("connectionrefused"))
@@ -533,6 +534,7 @@ def test_phone_width(browser: Any, base_url: str, shots: Path) -> None:
     top = page.evaluate("document.getElementById('bar').getBoundingClientRect().top")
     assert top == 0 and page.locator("#status").is_visible()
     page.screenshot(path=str(shots / "phone-bottom.png"))
+    assert _axe(page) == []
     small = page.evaluate("""[...document.querySelectorAll('main button, main select, main input[type=text], '
                              + '.tick-target')].filter(e => e.offsetParent && e.getBoundingClientRect().height < 44)
                              .map(e => e.id || e.className)""")

@@ -35,6 +35,7 @@ const WORDS = {
   documents_left: ["{n} 项资料未收", "{n} document(s) not handed in"],
   pending: ["未更新:正在重新核对…", "Not updated: checking again…"],
   invalid: ["未更新:请先更正输入有误的项目", "Not updated: correct the fields marked in error"],
+  typing: ["未更新:输入尚未完成", "Not updated: an entry is not finished"],
   failed: ["连接中断:结果未更新,正在自动重试(第 {n} 次)", "Connection lost: result not updated, retrying (attempt {n})"],
   retry: ["立即重试", "Retry now"],
   errors_title: ["请更正以下 {n} 项", "Correct these {n} item(s)"],
@@ -698,8 +699,8 @@ function retry() {
 
 function settle() {
   if (state.link !== "ok") document.body.dataset.probing = "0";
-  renderLink();
   renderErrors();
+  renderLink();
   if (timer === null) document.body.dataset.busy = "0";
 }
 
@@ -712,7 +713,9 @@ function renderLink() {
   box.dataset.link = state.link;
   if (!stale || (state.link === "pending" && !state.result)) box.replaceChildren();
   else if (state.link === "pending") box.replaceChildren(el("span", {}, w("pending")));
-  else if (state.link === "invalid") {
+  else if (state.link === "invalid" && $("error-summary").hidden) {
+    box.replaceChildren(el("span", {}, w("typing")));  // its error shows when the clerk leaves the field
+  } else if (state.link === "invalid") {
     box.replaceChildren(el("a", { href: "#error-summary", onclick: (e) => { e.preventDefault(); $("error-summary").focus(); } },
       w("invalid")));
   } else {
@@ -828,8 +831,9 @@ function fixes(issue) {
 }
 
 function issueBox(result, issue) {
-  const docs = issue.documents
-    ? el("ul", {}, issue.documents.map((d) => el("li", {}, labelOf(result, d)))) : null;
+  // the papers not handed in are the checklist's unticked lines: listed here folded
+  const docs = issue.documents ? el("details", {}, el("summary", {}, w("documents_left", issue.documents.length)),
+    el("ul", {}, issue.documents.map((d) => el("li", {}, labelOf(result, d))))) : null;
   const actions = fixes(issue);
   const clears = state.clears.get(`${issue.code}|${issue.party ?? ""}`);
   return el("div", { class: `issue ${issue.severity}`, "data-issue": issue.code },
