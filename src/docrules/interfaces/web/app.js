@@ -17,6 +17,8 @@ const WORDS = {
   more: ["+ 其他信息…", "+ More…"],
   more_label: ["{n}的其他信息", "More about {n}"],
   belongs_to: ["所属", "Belongs to"],
+  party_id: ["称呼/编号", "Name or id"],
+  party_role: ["身份角色", "Role"],
   choose: ["请选择", "Choose"],
   unknown: ["暂不清楚", "Not known yet"],
   unknown_marked: ["暂不清楚(稍后再问)", "Not known yet (ask later)"],
@@ -537,22 +539,25 @@ function groupsInUse() {
   return [...groups];
 }
 
+// The party's own id, role and link: the pack's labels when /v1/facts lists them, else the page's words.
+const selfLabel = (fact, word) => (state.described.party[fact]?.label ? t(state.described.party[fact].label) : w(word));
+
 function partyBox(party) {
   const idKey = `${party.key}.id`;
-  const base = [field(idKey, t(spec("party", "id").label),
+  const base = [field(idKey, selfLabel("id", "party_id"),
     el("input", { type: "text", id: `f-${idKey}`, value: party.id, "data-field": idKey, "data-focus": `f-${idKey}`,
                   "aria-describedby": `h-${idKey} e-${idKey}`, "aria-invalid": errorsOf(idKey).length ? "true" : null,
                   oninput: (e) => { party.id = e.target.value; party.autoId = false; state.shown.add(idKey); changed(); },
                   onchange: () => renderForm() }))];
   const roleKey = `${party.key}.role`;
-  base.push(field(roleKey, t(spec("party", "role").label),
+  base.push(field(roleKey, selfLabel("role", "party_role"),
     el("select", { id: `f-${roleKey}`, "data-field": roleKey, "data-focus": `f-${roleKey}`,
                    "aria-describedby": `h-${roleKey} e-${roleKey}`,
                    onchange: (e) => { changeRole(party, e.target.value); renderForm(); changed(); } },
       Object.keys(roles()).map((r) => el("option", { value: r, selected: r === party.role }, roleText(r))))));
   if (!principal(party.role)) {
     const ofKey = `${party.key}.of`;
-    base.push(field(ofKey, t(spec("party", "of")?.label ?? { zh: w("belongs_to"), en: w("belongs_to") }),
+    base.push(field(ofKey, selfLabel("of", "belongs_to"),
       el("select", { id: `f-${ofKey}`, "data-field": ofKey, "data-focus": `f-${ofKey}`,
                      "aria-describedby": `h-${ofKey} e-${ofKey}`,
                      onchange: (e) => { party.of = e.target.value; changed(); } },
