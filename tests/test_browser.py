@@ -407,12 +407,15 @@ def test_a_failing_server_never_leaves_a_stale_result(page: Page, shots: Path) -
     page.screenshot(path=str(shots / "server-500.png"), full_page=True)
     assert _axe(page) == []  # the banner and the greyed-out result too
 
+    # a stopped server: the page retries by itself (1 s, then 2 s, 4 s …) and on a click
     page.unroute("**/v1/check")
     page.route("**/v1/check", lambda route: route.abort("connectionrefused"))
+    before = int(page.locator("#link").get_attribute("data-attempt"))
     page.click("#retry")
     _settled(page)
     assert _stale(page) and page.locator("#link").get_attribute("data-link") == "failed"
-    assert "第 2 次" in page.locator("#link").inner_text()  # retried, and counting
+    page.wait_for_function(f"+document.getElementById('link').dataset.attempt >= {before + 2}", timeout=10_000)
+    assert f"第 {page.locator('#link').get_attribute('data-attempt')} 次" in page.locator("#link").inner_text()
 
     page.unroute("**/v1/check")
     page.click("#retry")

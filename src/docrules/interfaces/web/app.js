@@ -716,6 +716,7 @@ function renderLink() {
   $("result").setAttribute("aria-busy", state.link === "pending" ? "true" : "false");
   const box = $("link");
   box.dataset.link = state.link;
+  box.dataset.attempt = String(state.attempt);
   if (!stale || (state.link === "pending" && !state.result)) box.replaceChildren();
   else if (state.link === "pending") box.replaceChildren(el("span", {}, w("pending")));
   else if (state.link === "invalid" && $("error-summary").hidden) {
