@@ -352,6 +352,21 @@ def test_a_widow_adds_the_party_she_needs(page: Page) -> None:
     assert _focused(page) == f"f-{guarantor}.id"
 
 
+def test_a_contact_person_without_a_phone_gets_the_field(page: Page) -> None:
+    buyer = _party(page)
+    _answer(page, f"{buyer}.identity", "macau")
+    contact = _add_party(page, "contact_person")
+    assert "CONTACT_PERSON_MISSING" in _issues(page)
+    assert not page.locator(f'[data-field="{contact}.phone"]').count()  # not asked by any rule, so not shown
+    fix = page.locator('[data-issue="CONTACT_PERSON_MISSING"] [data-fix]')
+    assert fix.count() == 1 and "联系电话" in fix.inner_text()
+    fix.click()
+    assert _focused(page) == f"f-{contact}.phone"
+    page.keyboard.type("13900000000")
+    _settled(page)
+    assert "CONTACT_PERSON_MISSING" not in _issues(page)
+
+
 # The walk-in: a local first-time buyer who knows who she is and how she pays, and nothing yet about
 # the signing day. The clerk asks what the page puts first and answers "not known yet" where she can't.
 WALK_IN = {"identity": "mainland", "hukou": "local", "marital_status": "unmarried", "payment": "full",
@@ -561,6 +576,7 @@ def _declared(described: dict[str, Any]) -> dict[str, Any]:
         for fact, spec in described[scope].items():
             spec["gates"] = sum(1 for r in rules if re.search(rf"\b{fact}\b", r.when or ""))
             spec["group"] = "signing_day" if fact in SIGNING_DAY_FACTS else None
+    described["party"]["birth_date"]["max"] = "signing_date"
     described["party"]["identity"]["question"] = {"zh": "购房人持哪种证件?", "en": "Which identity papers?"}
     described["groups"] = {"signing_day": {"zh": "签约当天确认", "en": "Confirmed on the signing day"}}
     values = described["values"]
@@ -581,7 +597,19 @@ def test_the_page_follows_the_packs_declarations(browser: Any, base_url: str, sh
         response = route.fetch()
         route.fulfill(response=response, json=_declared(response.json()))
 
+    def check(route: Any) -> None:  # the pack will say which stages a block holds up
+        response = route.fetch()
+        if response.status != 200:
+            route.fulfill(response=response)
+            return
+        result = response.json()
+        for issue in result["issues"]:
+            if issue["code"] == "MINOR_MUST_PAY_IN_FULL":
+                issue["stages"] = ["mortgage"]
+        route.fulfill(response=response, json=result)
+
     page.route("**/v1/facts", facts)
+    page.route("**/v1/check", check)
     page.goto(base_url + "/")
     _settled(page)
     buyer = _party(page)
@@ -609,4 +637,14 @@ def test_the_page_follows_the_packs_declarations(browser: Any, base_url: str, sh
     assert left and left <= set(SIGNING_DAY_FACTS)
     assert "售楼处签约" in page.locator("#checklist").inner_text()
     page.screenshot(path=str(shots / "declared-walk-in-done.png"), full_page=True)
+
+    # a birth date after the signing date is refused on the page (the fact's declared `max`)
+    _set(page, f"{buyer}.birth_date", "2030-01-01")
+    assert _stale(page) and "不能晚于签约日期" in page.locator(f'[data-key="{buyer}.birth_date"] .error').inner_text()
+    # a minor with a loan: the printout marks the bank's stage as on hold
+    _set(page, f"{buyer}.birth_date", "2012-01-01")
+    _set(page, "app.payment", "mortgage")
+    assert "MINOR_MUST_PAY_IN_FULL" in _issues(page)
+    handout = _print(page, shots / "declared-minor-loan-print")
+    assert "银行按揭 (暂停:须先解决上列问题)" in handout
     context.close()

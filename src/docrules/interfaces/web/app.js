@@ -66,6 +66,7 @@ const WORDS = {
                  "Please bring the documents below. Originals are checked and handed back. Ticked ones are already handed in."],
   handout_todo: ["签约前尚需办理", "To be settled before signing"],
   handout_fund: ["物业维修资金应缴", "Maintenance fund due"],
+  handout_unticked: ["{n} 项,见下列未打勾的资料", "{n}: the unticked lines below"],
   stage_blocked: ["(暂停:须先解决上列问题)", "(on hold until the issues above are settled)"],
   stages_of: ["用于:{n}", "For: {n}"],
   printed: ["打印日期", "Printed"],
@@ -1015,11 +1016,14 @@ function renderHandout() {
     dates.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]),
     el("dt", {}, w("pack")), el("dd", {}, `${result.pack.name} ${result.pack.version} · ${w("as_of")} ${result.as_of}`));
   const parts = [el("h1", {}, w("handout_title")), head, el("p", { class: "lead" }, w("handout_lead"))];
-  const todo = result.issues.filter((i) => i.severity === "block" || i.severity === "escalate");
+  // what to settle first; the papers not handed in are the unticked boxes below, so only counted here
+  const todo = result.issues.filter((i) => i.severity === "block" || i.severity === "escalate")
+    .sort((a, b) => (a.documents ? 1 : 0) - (b.documents ? 1 : 0));
   if (todo.length || result.questions.length) {
     parts.push(el("div", { class: "todo" }, el("strong", {}, w("handout_todo")),
       el("ul", {}, todo.map((i) => el("li", {}, t(i.message),
-        i.documents ? `: ${list(i.documents.map((d) => labelOf(result, d)))}` : "")),
+        i.documents ? `(${w("handout_unticked", i.documents.length)})` : "")),
+      held.size ? el("li", { class: "held" }, list([...held].map(stageText)), " ", w("stage_blocked")) : null,
       result.questions.length ? el("li", { class: "may-grow" }, w("may_grow")) : null)));
   }
   // one line per document per person: a paper shown at several stages is brought once
@@ -1048,9 +1052,6 @@ function renderHandout() {
             onHold.length && onHold.length === line.stages.length ? ` ${w("stage_blocked")}` : ""),
           line.extras.length ? [el("br"), el("small", {}, line.extras.join(zh() ? ";" : "; "))] : null));
     })));
-  }
-  if (held.size) {
-    parts.push(el("p", { class: "held" }, list([...held].map(stageText)), " ", w("stage_blocked")));
   }
   const fund = result.amounts.maintenance_fund;
   if (fund !== undefined) {
