@@ -1,100 +1,10 @@
 // The clerk's page: a form that asks what decides the most first, the result of POST /v1/check (never
 // shown for facts it was not computed from), and the buyer's printed handout. Facts, values, roles,
-// groups, stages, documents and issues all come from GET /v1/facts and the result (the rule pack);
-// only the page's own words are here.
-"use strict";
+// groups, stages, documents and issues all come from GET /v1/facts and the result (the rule pack); the
+// page's own words are in words.js, the reading of typed numbers and dates in input.js.
+import { word } from "./words.js";
+import { amountHint, formatted, parse, today } from "./input.js";
 
-const WORDS = {
-  title: ["购房签约资料清单", "Documents to sign the sale contract"],
-  switch: ["English", "中文"],
-  print: ["打印清单", "Print the list"],
-  application: ["本次购房", "This purchase"],
-  parties: ["当事人", "Parties"],
-  add_party: ["添加当事人:", "Add a party:"],
-  add_role: ["+ {n}", "+ {n}"],
-  remove: ["删除", "Remove"],
-  remove_party: ["删除 {n}", "Remove {n}"],
-  more: ["+ 其他信息…", "+ More…"],
-  more_label: ["{n}的其他信息", "More about {n}"],
-  belongs_to: ["所属", "Belongs to"],
-  party_id: ["称呼/编号", "Name or id"],
-  party_role: ["身份角色", "Role"],
-  choose: ["请选择", "Choose"],
-  unknown: ["暂不清楚", "Not known yet"],
-  unknown_marked: ["暂不清楚(稍后再问)", "Not known yet (ask later)"],
-  ask_again: ["现在填写", "Answer now"],
-  next: ["下一个问题", "Next question"],
-  result: ["核对结果", "Result"],
-  print_fields: ["打印信息", "For the printout"],
-  reference: ["房号/合同编号", "Unit / contract no."],
-  ready: ["可以签约", "Ready to sign"],
-  blocked: ["不能签约", "Signing blocked"],
-  documents: ["资料未收齐", "Documents not all handed in"],
-  needs_escalation: ["须报销售经理", "Refer to the sales manager"],
-  incomplete: ["信息不全,请回答下列问题", "Information missing: answer the questions"],
-  no_result: ["尚无结果", "No result yet"],
-  questions_left: ["还有 {n} 个问题", "{n} question(s) left"],
-  documents_left: ["{n} 项资料未收", "{n} document(s) not handed in"],
-  pending: ["未更新:正在重新核对…", "Not updated: checking again…"],
-  invalid: ["未更新:请先更正输入有误的项目", "Not updated: correct the fields marked in error"],
-  typing: ["未更新:输入尚未完成", "Not updated: an entry is not finished"],
-  failed: ["连接中断:结果未更新,正在自动重试(第 {n} 次)", "Connection lost: result not updated, retrying (attempt {n})"],
-  retry: ["立即重试", "Retry now"],
-  errors_title: ["请更正以下 {n} 项", "Correct these {n} item(s)"],
-  block: ["阻止签约", "Blocks signing"],
-  escalate: ["须上报", "Needs the sales manager"],
-  warn: ["注意", "Warning"],
-  info: ["提示", "Note"],
-  fix_add: ["+ 添加{n}", "+ Add {n}"],
-  fix_field: ["填写:{n}", "Fill in: {n}"],
-  clears_on: ["{fact}为 {date} 或之后即可解除", "Clears with {fact} on or after {date}"],
-  questions: ["还需回答(按重要性排序)", "Still to answer (most important first)"],
-  questions_unknown: ["暂不清楚", "Not known yet"],
-  may_grow: ["尚有问题未回答,清单可能还会增加。", "Some questions are still open: the list may grow."],
-  received: ["已收", "Received"],
-  received_of: ["已收:{n}", "Received: {n}"],
-  document: ["资料", "Document"],
-  originals: ["原件", "Originals"],
-  copies: ["复印件", "Copies"],
-  notes: ["页码/备注", "Pages / notes"],
-  maintenance_fund: ["物业维修资金", "Maintenance fund"],
-  yuan: ["元", "yuan"],
-  pack: ["规则包", "Rule pack"],
-  as_of: ["政策日期", "Policy date"],
-  handout_title: ["签约须携带的资料", "Documents to bring to sign the contract"],
-  handout_lead: ["请按下列清单准备资料,原件核对后退还。已交的资料已打勾。",
-                 "Please bring the documents below. Originals are checked and handed back. Ticked ones are already handed in."],
-  handout_todo: ["签约前尚需办理", "To be settled before signing"],
-  handout_fund: ["物业维修资金应缴", "Maintenance fund due"],
-  handout_unticked: ["{n} 项,见下列未打勾的资料", "{n}: the unticked lines below"],
-  stage_blocked: ["(暂停:须先解决上列问题)", "(on hold until the issues above are settled)"],
-  stages_of: ["用于:{n}", "For: {n}"],
-  printed: ["打印日期", "Printed"],
-  page_of: ["第 {page} 页,共 {pages} 页", "Page {page} of {pages}"],
-  original_n: ["原件 {n} 份", "{n} original(s)"],
-  copy_n: ["复印件 {n} 份", "{n} copy/copies"],
-  blank: ["________", "________"],
-  // the page's own checks of what a clerk types
-  e_number: ["请填写数字,例如 1500000、150万 或 1,500,000", "Enter a number, e.g. 1500000 or 1,500,000"],
-  e_exponent: ["请直接写出数字,不用科学计数法(如 1.5e6)", "Write the number out, not in scientific notation (like 1.5e6)"],
-  e_whole: ["须为整数(不能有小数)", "Must be a whole number (no decimals)"],
-  e_min: ["不能小于 {n}", "Must be at least {n}"],
-  e_max: ["不能大于 {n}", "Must be at most {n}"],
-  e_date: ["请按 年-月-日 填写,例如 2026-12-01", "Enter the date as YYYY-MM-DD, e.g. 2026-12-01"],
-  e_no_day: ["没有这一天", "There is no such day"],
-  e_year: ["年份不合理(应在 {n} 之间)", "Implausible year (expected {n})"],
-  e_before: ["不能晚于{n}", "Must not be after {n}"],
-  e_after: ["不能早于{n}", "Must not be before {n}"],
-  e_today: ["今天", "today"],
-  e_id: ["请填写称呼或编号", "Enter a name or id"],
-  e_id_taken: ["与其他当事人重复", "Already used by another party"],
-  // Stage names until /v1/facts declares them (`stages`).
-  eligibility: ["资格核查(行政服务中心)", "Eligibility (administrative service centre)"],
-  signing: ["签约", "Signing"],
-  mortgage: ["按揭(银行)", "Mortgage (at the bank)"],
-};
-
-const YEARS = [1900, 2100];  // dates outside are typing slips, whatever the pack says
 const UNKNOWN = "\u0000unknown";  // the select option for "not known yet": never a pack value
 
 const state = {
@@ -123,7 +33,7 @@ let sequence = 0;
 
 const $ = (id) => document.getElementById(id);
 const zh = () => state.lang === "zh";
-const w = (key, n = "") => (WORDS[key] ? WORDS[key][zh() ? 0 : 1] : key).replace("{n}", n);
+const w = (key, n = "") => word(state.lang, key, n);
 const t = (text) => (text && typeof text === "object" ? text[state.lang] ?? text.en ?? "" : String(text ?? ""));
 const list = (items) => items.join(zh() ? "、" : ", ");
 
@@ -216,53 +126,6 @@ function factsBody() {
 
 // ---------------------------------------------------------------------------------------- input
 
-// A whole number as clerks type it: "1500000", "1,500,000", "150万", "1.5万", full-width digits.
-// Exact (BigInt), so a fraction of a yuan is refused instead of cut; no exponent notation.
-function parseInteger(raw, s) {
-  let text = raw.normalize("NFKC").replace(/[\s,_'’]/g, "").replace(/元$/, "");
-  if (/^[-+]?[\d.]+e[-+]?\d+$/i.test(text)) return { error: ["e_exponent"] };
-  let scale = 1n;
-  if (text.endsWith("万")) [text, scale] = [text.slice(0, -1), 10000n];
-  else if (text.endsWith("亿")) [text, scale] = [text.slice(0, -1), 100000000n];
-  const m = /^([-+]?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) return { error: ["e_number"] };
-  const frac = m[3] ?? "";
-  const scaled = BigInt(m[2] + frac) * scale;
-  const divisor = 10n ** BigInt(frac.length);
-  if (scaled % divisor !== 0n) return { error: ["e_whole"] };
-  const value = Number((m[1] === "-" ? -1n : 1n) * (scaled / divisor));
-  const min = s.min ?? 0;
-  if (value < min) return { error: ["e_min", min.toLocaleString("en-US")] };
-  if (s.max !== undefined && s.max !== null && value > s.max) return { error: ["e_max", s.max.toLocaleString("en-US")] };
-  if (!Number.isSafeInteger(value)) return { error: ["e_max", Number.MAX_SAFE_INTEGER.toLocaleString("en-US")] };
-  return { value };
-}
-
-function parseDecimal(raw, s) {
-  const text = raw.normalize("NFKC").replace(/[\s,_'’]/g, "");
-  if (/e/i.test(text)) return { error: ["e_exponent"] };
-  if (!/^[-+]?\d+(\.\d+)?$/.test(text)) return { error: ["e_number"] };
-  const value = Number(text);
-  if (s.min !== undefined && s.min !== null && value < s.min) return { error: ["e_min", s.min] };
-  if (s.max !== undefined && s.max !== null && value > s.max) return { error: ["e_max", s.max] };
-  return { value };
-}
-
-const pad = (n, size = 2) => String(n).padStart(size, "0");
-const today = () => { const d = new Date(); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`; };
-
-// A date as YYYY-MM-DD; also read: 2026/12/1, 2026.12.1, 2026年12月1日, 20261201.
-function parseDate(raw) {
-  const text = raw.normalize("NFKC").trim();
-  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(text) || /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return { error: ["e_date"] };
-  const [y, mo, d] = [+m[1], +m[2], +m[3]];
-  if (y < YEARS[0] || y > YEARS[1]) return { error: ["e_year", `${YEARS[0]}–${YEARS[1]}`] };
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return { error: ["e_no_day"] };
-  return { value: `${pad(y, 4)}-${pad(mo)}-${pad(d)}` };
-}
-
 // A date fact's `min`/`max` in the pack: a date, "today", or another date fact of the application
 // (a birth date not after the signing date). Checked once both are known.
 function dateBound(bound) {
@@ -282,23 +145,6 @@ function checkDate(key) {
   const min = dateBound(s.min);
   if (max && value > max.value) state.local.set(key, ["e_before", max.name]);
   else if (min && value < min.value) state.local.set(key, ["e_after", min.name]);
-}
-
-function parse(s, raw) {
-  if (s.kind === "int") return parseInteger(raw, s);
-  if (s.kind === "decimal") return parseDecimal(raw, s);
-  if (s.kind === "date") return parseDate(raw);
-  return { value: raw };
-}
-
-// Display of a number: separators, and 万 in Chinese for large amounts.
-function formatted(s, value) {
-  if (typeof value !== "number") return value ?? "";
-  return value.toLocaleString("en-US", { maximumFractionDigits: 20 });
-}
-function amountHint(s, value) {
-  if (typeof value !== "number" || Math.abs(value) < 10000 || !zh()) return "";
-  return `${(value / 10000).toLocaleString("zh-CN", { maximumFractionDigits: 4 })} 万`;
 }
 
 // Re-check every typed field (and the date bounds that depend on other facts) after any change.
@@ -408,7 +254,7 @@ function field(key, label, input, extra = null) {
   const cls = ["field", asked && "ask", next && "next", errors.length && "bad", state.unknown.has(key) && "unknown"]
     .filter(Boolean).join(" ");
   const value = s ? holderOf(key)?.[factOf(key)] : undefined;
-  const hint = s ? [t(s.help), amountHint(s, value)].filter(Boolean).join(" · ") : "";
+  const hint = s ? [t(s.help), amountHint(value, state.lang)].filter(Boolean).join(" · ") : "";
   const needsUnknown = s && !s.values && s.kind !== "bool" && value === undefined && !state.unknown.has(key) && asked;
   return el("div", { class: cls, "data-key": key },
     el("label", { for: `f-${key}` }, label, next ? el("span", { class: "badge" }, w("next")) : null),
