@@ -465,6 +465,12 @@ def test_typed_numbers_and_dates(page: Page) -> None:
     _answer(page, "app.price", "150万")
     assert page.locator('[data-field="app.price"]').input_value() == "1,500,000"
     assert "15,000" in page.locator("#amounts").inner_text()
+    # "not known yet" on a typed field: the keyboard goes on to the next question
+    _open_field(page, f"{buyer}.birth_date")
+    page.locator(f'[data-unknown="{buyer}.birth_date"]').focus()
+    page.keyboard.press("Enter")
+    _settled(page)
+    assert _focused(page) not in ("BODY", "None") and page.locator(f'[data-key="{buyer}.birth_date"].unknown').count()
     for typed in ["1.5e6", "1500000.9", "-5"]:
         _set(page, "app.price", typed)
         assert _stale(page) and page.locator('[data-key="app.price"] .error').inner_text() != "", typed

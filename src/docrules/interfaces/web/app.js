@@ -188,6 +188,9 @@ function markUnknown(key) {
   state.unknown.add(key);
   changed();
   renderForm();
+  // the button is gone with the answer: the keyboard goes on to the next question, or stays on the field
+  const next = state.questions.find((q) => !state.unknown.has(q.key));
+  ($(`f-${next?.key}`) ?? $(`f-${key}`))?.focus();
 }
 
 function control(key, label) {
@@ -766,7 +769,7 @@ function renderResult() {
     const fund = result.amounts.maintenance_fund;
     $("amounts").textContent = fund === undefined ? "" : `${w("maintenance_fund")}: ${fund.toLocaleString("en-US")} ${w("yuan")}`;
     $("pack").textContent = `${w("pack")}: ${result.pack.name} ${result.pack.version} · ${w("as_of")}: ${result.as_of}`;
-    $("pack").title = result.pack.digest;  // for support staff; not printed, not read aloud
+    $("pack").dataset.digest = result.pack.digest;  // for support staff (devtools); never shown
   });
   renderStatus();
   renderHandout();
