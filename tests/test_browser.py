@@ -546,6 +546,53 @@ def test_keyboard_and_no_codes_in_the_chinese_view(page: Page) -> None:
     assert _focused(page) == f"f-{next_field}"
 
 
+def _tab_to(page: Page, selector: str, back: bool = False, limit: int = 40) -> int:
+    """Press Tab (or Shift+Tab) until `selector` has the focus; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate(f"document.activeElement?.matches({json.dumps(selector)}) ?? false"):
+            return presses
+    raise AssertionError(f"{selector} not reached in {limit} presses")
+
+
+def test_keyboard_only_hong_kong_widow(page: Page, shots: Path) -> None:
+    """A clerk with the keyboard only: Tabs to the first question, keys to answer, Enter to go on, the
+    status bar's link to the block's fix. The presses are printed for the closing note."""
+    buyer = _party(page)
+    presses = {"to the first question": _tab_to(page, "#next-link")}
+    page.keyboard.press("Enter")
+    assert _focused(page) == f"f-{buyer}.identity"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    _settled(page)
+    assert page.locator(f'[data-field="{buyer}.identity"]').input_value() == "hong_kong"
+    page.keyboard.press("Enter")  # on to the next question
+    nxt = _focused(page)
+    assert nxt.startswith("f-") and nxt != f"f-{buyer}.identity"
+    page.locator(f'[data-field="{buyer}.marital_status"]').focus()
+    page.keyboard.press("End")  # the last real answer: widowed, just above "not known yet"
+    page.keyboard.press("ArrowUp")
+    _settled(page)
+    assert page.locator(f'[data-field="{buyer}.marital_status"]').input_value() == "widowed"
+    assert "CONTACT_PERSON_MISSING" in _issues(page) and "SPOUSE_MISSING" not in _issues(page)
+    presses["to the bar's block link"] = _tab_to(page, "#blocks-link", back=True)
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.fix") == "1"
+    page.keyboard.press("Enter")
+    _settled(page)
+    contact = _party(page, 1)
+    assert _focused(page) == f"f-{contact}.id"
+    page.keyboard.type("陈生")  # and Tab at once, as clerks do: the redraw must not take the focus back
+    presses["name to phone"] = _tab_to(page, f'[data-field="{contact}.phone"]')
+    page.keyboard.type("85291234567")
+    page.keyboard.press("Enter")
+    _settled(page)
+    assert "CONTACT_PERSON_MISSING" not in _issues(page)
+    print(f"keyboard presses: {presses}")
+    assert all(n <= 8 for n in presses.values()), presses
+    page.screenshot(path=str(shots / "keyboard-widow.png"), full_page=True)
+
+
 def test_phone_width(browser: Any, base_url: str, shots: Path) -> None:
     context, page, errors = _open(browser, base_url, width=390)
     buyer = _party(page)

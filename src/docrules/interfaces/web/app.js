@@ -24,6 +24,7 @@ const state = {
   link: "pending",        // ok | pending | invalid | failed
   attempt: 0,             // failed requests in a row (the retry backoff)
   reference: "",          // unit / contract no., printed only
+  fixing: new Set(),      // field keys a block's fix opened: shown first in their party
   clears: new Map(),      // "code|party" -> {fact, date}: the first later date that clears a block
 };
 let nextKey = 0;
@@ -182,13 +183,15 @@ function setAnswer(key, value) {
   changed();
 }
 
-function markUnknown(key) {
+function markUnknown(key, moveOn = true) {
   delete holderOf(key)[factOf(key)];
   state.drafts.delete(key);
   state.unknown.add(key);
   changed();
   renderForm();
   // the button is gone with the answer: the keyboard goes on to the next question, or stays on the field
+  // (a list stays where it is: its arrow keys pass through "not known yet" on the way)
+  if (!moveOn) return;
   const next = state.questions.find((q) => !state.unknown.has(q.key));
   ($(`f-${next?.key}`) ?? $(`f-${key}`))?.focus();
 }
@@ -204,8 +207,14 @@ function control(key, label) {
     const current = state.unknown.has(key) ? UNKNOWN : value === undefined ? "" : String(value);
     return el("select", { id: `f-${key}`, "data-field": key, "data-focus": `f-${key}`, "aria-describedby": described,
       "aria-invalid": errorsOf(key).length ? "true" : null,
+      onkeydown: (e) => {
+        if (e.key !== "Enter") return;
+        e.preventDefault();
+        const next = state.questions.find((q) => q.key !== key && !state.unknown.has(q.key));
+        if (next) openField(next.key);
+      },
       onchange: (e) => {
-        if (e.target.value === UNKNOWN) { markUnknown(key); return; }
+        if (e.target.value === UNKNOWN) { markUnknown(key, false); return; }
         const raw = e.target.value;
         setAnswer(key, raw === "" ? undefined : s.kind === "bool" ? raw === "true" : s.kind === "int" ? Number(raw) : raw);
         renderForm();
@@ -236,9 +245,23 @@ function control(key, label) {
         state.drafts.delete(key);
         e.target.value = holderOf(key)[fact];
       }
-      renderForm();
-      renderLink();
+      afterFocusMoves(() => { renderForm(); renderLink(); });
+    },
+    // Enter answers and goes on to the next question (the keyboard-only clerk's way through the form)
+    onkeydown: (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      e.target.dispatchEvent(new Event("change"));
+      if (state.local.has(key)) return;
+      const next = state.questions.find((q) => q.key !== key && !state.unknown.has(q.key));
+      if (next) openField(next.key);
     } });
+}
+
+// A field's change event fires as Tab leaves it, before the focus lands on the next control: redrawing
+// then would put the focus back on the field and let Tab fall to the page body. Redraw once it landed.
+function afterFocusMoves(render) {
+  setTimeout(render, 0);
 }
 
 function errorsOf(key) {
@@ -323,7 +346,10 @@ function factFields(scope, prefix, holder, group) {
       || state.drafts.has(key) || state.unknown.has(key) || errorsOf(key).length;
   };
   const hidden = facts.filter((f) => !shown(f));
-  const fields = ranked(scope, facts.filter(shown)).map((f) => factField(`${prefix}.${f}`));
+  // a field a block's fix asked for comes first: it is what the clerk came to fill in
+  const fields = ranked(scope, facts.filter(shown))
+    .sort((a, b) => state.fixing.has(`${prefix}.${b}`) - state.fixing.has(`${prefix}.${a}`))
+    .map((f) => factField(`${prefix}.${f}`));
   if (hidden.length && group === null) {
     const owner = prefix === "app" ? w("application") : partyByKey(prefix)?.id;
     fields.push(el("div", { class: "field more" },
@@ -398,7 +424,7 @@ function partyBox(party) {
     el("input", { type: "text", id: `f-${idKey}`, value: party.id, "data-field": idKey, "data-focus": `f-${idKey}`,
                   "aria-describedby": `h-${idKey} e-${idKey}`, "aria-invalid": errorsOf(idKey).length ? "true" : null,
                   oninput: (e) => { party.id = e.target.value; party.autoId = false; state.shown.add(idKey); changed(); },
-                  onchange: () => renderForm() }))];
+                  onchange: () => afterFocusMoves(renderForm) }))];
   const roleKey = `${party.key}.role`;
   base.push(field(roleKey, selfLabel("role", "party_role"),
     el("select", { id: `f-${roleKey}`, "data-field": roleKey, "data-focus": `f-${roleKey}`,
@@ -432,7 +458,10 @@ function changeRole(party, role) {
 
 function addParty(role, of, open = []) {
   const party = newParty(role, of);
-  for (const fact of open) state.opened.add(`${party.key}.${fact}`);
+  for (const fact of open) {
+    state.opened.add(`${party.key}.${fact}`);
+    state.fixing.add(`${party.key}.${fact}`);
+  }
   renderForm();
   changed();
   $(`f-${party.key}.id`)?.focus();  // the new party's first field: its name
@@ -615,7 +644,12 @@ function renderStatus() {
   const missing = result.items.filter((i) => i.missing === true).length;
   const open = state.questions.filter((q) => !state.unknown.has(q.key));
   const next = open[0];
+  const acts = result.issues.filter((i) => (i.severity === "block" || i.severity === "escalate") && !i.documents);
   $("counts").replaceChildren(
+    acts.length ? el("a", { href: "#issues", id: "blocks-link", onclick: (e) => {
+      e.preventDefault();
+      ($("issues").querySelector("[data-fix]") ?? $("issues").querySelector(".issue"))?.focus();
+    } }, w("blocks_left", acts.length)) : null,
     result.questions.length ? el("span", {}, w("questions_left", result.questions.length)) : null,
     missing ? el("span", {}, w("documents_left", missing)) : null,
     next ? el("a", { href: `#f-${next.key}`, id: "next-link",
@@ -668,7 +702,7 @@ function fixes(issue) {
       for (const f of named) {
         if (p.facts[f] === undefined) {
           out.push({ text: w("fix_field", `${p.id} · ${factLabel("party", f)}`), focus: `fix-${p.key}.${f}`,
-                     run: () => openField(`${p.key}.${f}`) });
+                     run: () => { state.fixing.add(`${p.key}.${f}`); openField(`${p.key}.${f}`); } });
         }
       }
     }
@@ -692,7 +726,7 @@ function issueBox(result, issue) {
     el("ul", {}, issue.documents.map((d) => el("li", {}, labelOf(result, d))))) : null;
   const actions = fixes(issue);
   const clears = state.clears.get(`${issue.code}|${issue.party ?? ""}`);
-  return el("div", { class: `issue ${issue.severity}`, "data-issue": issue.code },
+  return el("div", { class: `issue ${issue.severity}`, "data-issue": issue.code, tabindex: "-1" },
     el("p", {}, `${w(issue.severity)} · ${who(issue.party)}:${t(issue.message)}`),
     docs,
     clears ? el("p", { class: "clears", "data-clears": clears.date },

@@ -30,6 +30,7 @@ export const WORDS = {
   needs_escalation: ["须报销售经理", "Refer to the sales manager"],
   incomplete: ["信息不全,请回答下列问题", "Information missing: answer the questions"],
   no_result: ["尚无结果", "No result yet"],
+  blocks_left: ["{n} 项须先处理", "{n} to settle first"],
   questions_left: ["还有 {n} 个问题", "{n} question(s) left"],
   documents_left: ["{n} 项资料未收", "{n} document(s) not handed in"],
   pending: ["未更新:正在重新核对…", "Not updated: checking again…"],
