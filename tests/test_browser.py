@@ -593,6 +593,22 @@ def test_keyboard_only_hong_kong_widow(page: Page, shots: Path) -> None:
     page.screenshot(path=str(shots / "keyboard-widow.png"), full_page=True)
 
 
+def test_a_name_typed_with_an_input_method_survives_the_redraw(page: Page) -> None:
+    """Pinyin "chen" being composed into 陈生 while a check comes back: the word is not thrown away."""
+    buyer = _party(page)
+    name = page.locator(f'[data-field="{buyer}.id"]')
+    name.fill("")
+    _settled(page)
+    name.focus()
+    ime = page.context.new_cdp_session(page)
+    ime.send("Input.imeSetComposition", {"text": "chen", "selectionStart": 4, "selectionEnd": 4})
+    page.wait_for_timeout(800)  # longer than the page waits before checking, and the check itself
+    ime.send("Input.insertText", {"text": "陈生"})
+    _settled(page)
+    assert name.input_value() == "陈生"
+    assert page.locator(f'[data-party="{buyer}"] h3').inner_text() == "购房人 · 陈生"
+
+
 def test_phone_width(browser: Any, base_url: str, shots: Path) -> None:
     context, page, errors = _open(browser, base_url, width=390)
     buyer = _party(page)

@@ -230,6 +230,7 @@ function control(key, label) {
     inputmode: numeric ? "decimal" : s.kind === "date" ? "numeric" : null,
     placeholder: s.kind === "date" ? "YYYY-MM-DD" : null, spellcheck: "false",
     oninput: (e) => {
+      if (e.isComposing) return;
       state.unknown.delete(key);
       if (s.kind === "text" || s.kind === "str") { state.drafts.delete(key); setAnswer(key, e.target.value === "" ? undefined : e.target.value); return; }
       state.drafts.set(key, e.target.value);
@@ -384,7 +385,16 @@ function keepFocus(render) {
   }
 }
 
+// Chinese is typed through an input method: redrawing a field while a word is being composed would
+// throw the word away. While composing, no check is sent and the form is redrawn once it ends.
+let composing = false;
+let redrawAfterComposing = false;
+
 function renderForm() {
+  if (composing) {
+    redrawAfterComposing = true;
+    return;
+  }
   keepFocus(() => {
     $("app-fields").replaceChildren(...factFields("application", "app", state.app, null));
     $("parties").replaceChildren(...state.parties.map(partyBox));
@@ -423,7 +433,7 @@ function partyBox(party) {
   const base = [field(idKey, selfLabel("id", "party_id"),
     el("input", { type: "text", id: `f-${idKey}`, value: party.id, "data-field": idKey, "data-focus": `f-${idKey}`,
                   "aria-describedby": `h-${idKey} e-${idKey}`, "aria-invalid": errorsOf(idKey).length ? "true" : null,
-                  oninput: (e) => { party.id = e.target.value; party.autoId = false; state.shown.add(idKey); changed(); },
+                  oninput: (e) => { if (e.isComposing) return; party.id = e.target.value; party.autoId = false; state.shown.add(idKey); changed(); },
                   onchange: () => afterFocusMoves(renderForm) }))];
   const roleKey = `${party.key}.role`;
   base.push(field(roleKey, selfLabel("role", "party_role"),
@@ -986,6 +996,15 @@ async function start() {
   $("print").addEventListener("click", () => window.print());
   $("reference").addEventListener("input", (e) => { state.reference = e.target.value; if (state.result) renderHandout(); });
   $("facts").addEventListener("submit", (e) => e.preventDefault());
+  $("facts").addEventListener("compositionstart", () => { composing = true; });
+  $("facts").addEventListener("compositionend", (e) => {
+    composing = false;
+    e.target.dispatchEvent(new Event("input", { bubbles: true }));  // the word typed, now as one input
+    if (redrawAfterComposing) {
+      redrawAfterComposing = false;
+      renderForm();
+    }
+  });
   renderWords();
   renderForm();
   changed();
