@@ -540,6 +540,8 @@ def test_keyboard_and_no_codes_in_the_chinese_view(page: Page) -> None:
     shown = page.locator("main").inner_text()
     for word in ["CONTACT_PERSON_MISSING", "SPOUSE_MISSING", "DOCUMENTS_MISSING", "sha256", "buyer", "spouse"]:
         assert word not in shown, word
+    # no Latin word at all, but the language switch and the pack's name (printed with its version)
+    assert set(re.findall(r"[A-Za-z_]{2,}", shown)) <= {"English", "foshan"}, shown
     # every control has a name: axe checks it; here, the tab order reaches the next question
     next_field = str(page.locator(".field.next").get_attribute("data-key"))
     page.click("#next-link")
