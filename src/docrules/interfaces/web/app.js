@@ -15,7 +15,7 @@ const state = {
   opened: new Set(),      // field keys opened by the clerk ("+ more", a fix)
   unknown: new Set(),     // field keys the clerk answered "not known yet"
   drafts: new Map(),      // field key -> the text as typed (numbers and dates are parsed from it)
-  local: new Map(),       // field key -> {key of WORDS, n} the page's own check failed
+  local: new Map(),       // field key -> [word key, detail]: the page's own check failed
   shown: new Set(),       // field keys whose local error is shown (after the clerk left the field)
   server: [],             // [{key, text}] from the latest 422
   received: new Map(),    // "partyKey|document" -> {partyKey, document, originals, copies}
@@ -76,6 +76,8 @@ function roles() {
 const roleText = (role) => t(roles()[role] ?? { zh: role, en: role });
 const principal = (role) => roles()[role]?.of === null || roles()[role]?.of === undefined;
 const principals = () => state.parties.filter((p) => principal(p.role));
+// The parties a party of this role may belong to: those of the role it is declared `of`.
+const owners = (role) => state.parties.filter((p) => p.role === roles()[role]?.of);
 
 function stageText(stage) {
   const declared = state.described.stages?.[stage];
@@ -114,7 +116,7 @@ function factsBody() {
     application: { ...state.app },
     parties: state.parties.map((p) => {
       const party = { id: p.id, role: p.role, ...p.facts };
-      if (!principal(p.role)) party.of = partyByKey(p.of)?.id ?? principals()[0]?.id ?? null;
+      if (!principal(p.role)) party.of = partyByKey(p.of)?.id ?? owners(p.role)[0]?.id ?? null;
       return party;
     }),
     // Tracked from the start: nothing handed in yet is a fact, and the result says what is missing.
@@ -400,9 +402,9 @@ function renderForm() {
     $("parties").replaceChildren(...state.parties.map(partyBox));
     const names = Object.keys(roles());
     $("add-party").replaceChildren(el("span", { id: "add-party-title" }, w("add_party")),
-      ...names.filter((r) => principal(r) || principals().length).map((role) =>
+      ...names.filter((r) => principal(r) || owners(r).length).map((role) =>
         el("button", { type: "button", "data-add-role": role, "data-focus": `add-${role}`,
-                       onclick: () => addParty(role, principals()[0]?.key) }, w("add_role", roleText(role)))));
+                       onclick: () => addParty(role, owners(role)[0]?.key) }, w("add_role", roleText(role)))));
     $("grouped").replaceChildren(...groupsInUse().map((group) => {
       const parts = [el("div", { class: "fields" }, factFields("application", "app", state.app, group))];
       for (const party of state.parties) {
@@ -447,7 +449,7 @@ function partyBox(party) {
       el("select", { id: `f-${ofKey}`, "data-field": ofKey, "data-focus": `f-${ofKey}`,
                      "aria-describedby": `h-${ofKey} e-${ofKey}`,
                      onchange: (e) => { party.of = e.target.value; changed(); } },
-        principals().map((b) => el("option", { value: b.key, selected: b.key === party.of }, b.id)))));
+        owners(party.role).map((b) => el("option", { value: b.key, selected: b.key === party.of }, b.id)))));
   }
   const remove = state.parties.length > 1
     ? el("button", { type: "button", class: "remove", "data-remove": party.key, "data-focus": `rm-${party.key}`,
@@ -463,7 +465,7 @@ function changeRole(party, role) {
   party.role = role;
   if (party.autoId) party.id = autoId(role, party);
   if (principal(role)) party.of = null;
-  else if (!party.of || !partyByKey(party.of)) party.of = principals().find((p) => p !== party)?.key ?? null;
+  else if (!owners(role).some((p) => p.key === party.of)) party.of = owners(role).find((p) => p !== party)?.key ?? null;
 }
 
 function addParty(role, of, open = []) {
@@ -481,7 +483,7 @@ function addParty(role, of, open = []) {
 
 function removeParty(party) {
   state.parties = state.parties.filter((p) => p !== party);
-  for (const p of state.parties) if (p.of === party.key) p.of = principals()[0]?.key ?? null;
+  for (const p of state.parties) if (p.of === party.key) p.of = owners(p.role)[0]?.key ?? null;
   renderForm();
   changed();
   $("add-party").querySelector("button")?.focus();
