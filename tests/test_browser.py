@@ -80,8 +80,10 @@ def _open(browser: Any, base_url: str, width: int = 1280) -> tuple[Any, Page, li
 def page(browser: Any, base_url: str) -> Iterator[Page]:
     context, opened, errors = _open(browser, base_url)
     yield opened
+    # a value the page forgot to render shows up as a JavaScript word
+    leaks = re.findall(r"\b(?:null|undefined|NaN|\[object \w+\])", opened.locator("body").inner_text())
     context.close()
-    assert errors == []
+    assert errors == [] and leaks == []
 
 
 def _settled(page: Page) -> None:

@@ -657,7 +657,7 @@ function renderStatus() {
   const open = state.questions.filter((q) => !state.unknown.has(q.key));
   const next = open[0];
   const acts = result.issues.filter((i) => (i.severity === "block" || i.severity === "escalate") && !i.documents);
-  $("counts").replaceChildren(
+  $("counts").replaceChildren(...[
     acts.length ? el("a", { href: "#issues", id: "blocks-link", onclick: (e) => {
       e.preventDefault();
       ($("issues").querySelector("[data-fix]") ?? $("issues").querySelector(".issue"))?.focus();
@@ -665,7 +665,8 @@ function renderStatus() {
     result.questions.length ? el("span", {}, w("questions_left", result.questions.length)) : null,
     missing ? el("span", {}, w("documents_left", missing)) : null,
     next ? el("a", { href: `#f-${next.key}`, id: "next-link",
-                     onclick: (e) => { e.preventDefault(); openField(next.key); } }, `${w("next")}: ${fieldName(next.key)}`) : null);
+                     onclick: (e) => { e.preventDefault(); openField(next.key); } }, `${w("next")}: ${fieldName(next.key)}`) : null,
+  ].filter(Boolean));
 }
 
 function groups(items) {
