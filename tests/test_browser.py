@@ -176,6 +176,7 @@ def _print(page: Page, path: Path) -> str:
     page.pdf(path=str(path.with_suffix(".pdf")), format="A4", print_background=True, prefer_css_page_size=True)
     text = str(page.locator("#handout").inner_text())
     page.emulate_media(media="screen")
+    assert not re.search(r"\b(?:null|undefined|NaN|\[object \w+\])", text), text
     return text
 
 
