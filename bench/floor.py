@@ -253,7 +253,7 @@ class Floor:
                     entry = pack.documents[doc]
                     pages = entry.pages if req.pages is None else req.pages
                     notes = dict.fromkeys((t.zh, t.en) for t in [*entry.notes, *req.notes])
-                    lines.append(_Line(STAGES.index(req.stage.value), req.whose, docs.index(doc),
+                    lines.append(_Line(STAGES.index(req.stage), pack.whose(req.whose), docs.index(doc),
                                        self._count(req.originals), self._count(req.copies),
                                        tuple(t.model_dump() for t in pages),
                                        tuple({"zh": zh, "en": en} for zh, en in notes)))
@@ -273,19 +273,20 @@ class Floor:
     def result_data(self, facts: Facts, today: date) -> dict[str, Any]:
         """The result as plain data, before it is validated into the `Result` model."""
         app_model = facts.application
-        day = app_model.signing_date
+        day: date | None = getattr(app_model, "signing_date", None)
         app = {name: _plain(getattr(app_model, name)) for name in APP_FACTS}
         index = {p.id: n for n, p in enumerate(facts.parties)}
         parties: list[Values] = []
         for p in facts.parties:
             values = {name: _plain(getattr(p, name)) for name in PARTY_FACTS}
-            values["age"] = None if p.birth_date is None or day is None else age_on(p.birth_date, day)
+            birth: date | None = getattr(p, "birth_date", None)
+            values["age"] = None if birth is None or day is None else age_on(birth, day)
             values.update({f"linked_{role}": 0 for role in LINKED})
             parties.append(values)
         buyer_of = [n if p.of is None else index[p.of] for n, p in enumerate(facts.parties)]
         for n, p in enumerate(facts.parties):
             if p.of is not None:
-                parties[buyer_of[n]][f"linked_{p.role.value}"] += 1
+                parties[buyer_of[n]][f"linked_{p.role}"] += 1
 
         items: dict[tuple[int, int, int], dict[str, Any]] = {}
         issues: dict[tuple[int, int, int], dict[str, Any]] = {}
@@ -337,7 +338,7 @@ class Floor:
               issues: dict[tuple[int, int, int], dict[str, Any]], minimums: dict[int, list[int]]) -> None:
         for plan in self.lines[r]:
             party = -1 if plan.whose is Whose.application or s < 0 else (
-                buyer_of[s] if plan.whose is Whose.buyer else s)
+                buyer_of[s] if plan.whose is Whose.principal else s)
             line = items.setdefault((plan.stage, party, plan.document), {
                 "originals": 0, "copies": 0, "pages": [], "notes": [], "rules": [], "sources": []})
             line["originals"] = max(line["originals"], plan.originals)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import docrules
-from docrules.facts.vocabulary import age_on
+from docrules.facts.computed import years_since
 
 
 @pytest.mark.parametrize(("birth", "day", "age"), [
@@ -18,13 +18,14 @@ from docrules.facts.vocabulary import age_on
     (date(2008, 2, 29), date(2028, 2, 29), 19),
     (date(2008, 2, 29), date(2028, 3, 1), 20),
     (date(2026, 12, 1), date(2026, 12, 1), 0),
+    (date(2026, 12, 2), date(2026, 12, 1), -1),  # born after the day: the pack refuses such facts
 ])
 def test_age_on_the_signing_day(birth: date, day: date, age: int) -> None:
-    assert age_on(birth, day) == age
+    assert years_since(birth, day) == age
     # counted from the birthday itself, the birthday is the only day that differs
     birthday = (birth.month, birth.day) == (day.month, day.day) or (
         (birth.month, birth.day) == (2, 29) and (day.month, day.day) == (3, 1) and day.year % 4 != 0)
-    assert age_on(birth, day, from_birthday=True) == age + (birthday and day > birth)
+    assert years_since(birth, day, year_counts_on_anniversary=True) == age + (birthday and day > birth)
 
 
 def test_the_pack_chooses_how_years_are_counted(pack_copy: Path) -> None:

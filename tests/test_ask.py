@@ -24,13 +24,13 @@ def _ask(answers: list[str], *argv: str, monkeypatch: pytest.MonkeyPatch) -> tup
 def test_asks_only_what_the_rules_need_then_prints_the_checklist(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     answers = ["2026-12-01", "900000", "full",  # payment: full, so nothing about banks is asked
-               "是", "y", "1", "no", "n",  # eligibility verified, deposit, fund paid, clauses, agent
+               "是", "y", "1", "no", "n", "n",  # eligibility verified, deposit, fund paid, clauses, unresolved, agent
                "1", "1", "unmarried", "1990-01-01", "18",  # mainland, local, by number or value
                ""]  # no more parties
     code, out, _ = _ask(answers, "--save", str(tmp_path / "facts.toml"), monkeypatch=monkeypatch)
     assert code == 0, out
-    assert "按揭银行" not in out and "付款方式" in out
-    assert "状态: 可以签约 (ready)" in out
+    assert "向哪家银行办理按揭" not in out and "如何付款?" in out
+    assert "状态: 可以签约" in out
     assert "1) 一次性付款 [full]" in out  # the allowed answers are offered
     saved = tomllib.loads((tmp_path / "facts.toml").read_text(encoding="utf-8"))
     assert saved["application"]["payment"] == "full" and saved["parties"][0]["hukou"] == "local"

@@ -90,9 +90,9 @@ def test_a_csv_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
     assert code == 2 and "not UTF-8" in err and "Traceback" not in err
 
 
-def test_csv_facts_mapping() -> None:
+def test_csv_facts_mapping(pack: docrules.Pack) -> None:
     facts = _batch.csv_facts({"application.price": "12", "parties.1.id": "x", "parties.1.role": "buyer",
-                              "parties.0.id": "", "parties.1.id_card_digits": "18", "extra": "1"})
+                              "parties.0.id": "", "parties.1.id_card_digits": "18", "extra": "1"}, pack.vocabulary)
     assert facts == {"application": {"price": 12}, "parties": [{"id": "x", "role": "buyer", "id_card_digits": 18}],
                      "extra": "1"}
 

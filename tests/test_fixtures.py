@@ -65,5 +65,6 @@ party = "b"
         "status: expected ready, got blocked",
         "issues: raised but not expected: SPOUSE_MISSING",
         "item signing/b/passport: copies expected 2, got 1",
+        "item eligibility/b/taiwan_compatriot_permit: expected absent, but asked for",
         "item signing/b/taiwan_compatriot_permit: expected absent, but asked for",
     ]

@@ -1,4 +1,5 @@
-"""A bad rule edit is caught at load with its file, line, column, rule and a hint; never used."""
+"""A bad rule edit is caught at load with its file, line, column, rule and a hint; never used. Each
+edit is made to a copy of the tests' own small pack (tests/packs/mini), whose lines the positions name."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def _edit(pack: Path, file: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+PREMIUM = "when = 'app.card == \"premium\"'"
+
+
 def _diagnostics(pack: Path) -> list[str]:
     with pytest.raises(docrules.PackError) as info:
         docrules.load_pack(pack)
@@ -23,68 +27,92 @@ def _diagnostics(pack: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
-    ("signing.toml", 'documents = ["household_register", "birth_certificate"',
-     'documents = ["household_register", "birth_cert"',
-     "signing.toml:156:36: error[DR203] rule 'minor-documents' names unknown document 'birth_cert'\n"
-     "  help: did you mean 'birth_certificate'?"),
-    ("eligibility.toml", 'party.hukou == "nonlocal"', 'party.hukou == "nonlocl"',
-     "eligibility.toml:22:80: error[DR206] rule 'eligibility-nonlocal': party.hukou has no value 'nonlocl'\n"
-     "  help: did you mean 'nonlocal'?"),
-    ("blocking.toml", "party.tax_months < setting", "party.tax_month < setting",
-     "blocking.toml:22:5: error[DR202] rule 'nonlocal-tax-short' names unknown fact 'party.tax_month'\n"
-     "  help: did you mean 'tax_months'?"),
-    ("blocking.toml", "setting.foreign_residence_months", "setting.foreign_residence",
-     "blocking.toml:33:36: error[DR204] rule 'foreign-residence-short' names unknown setting "
-     "'foreign_residence'\n  help: did you mean 'foreign_residence_months'?"),
-    ("blocking.toml", 'issue = "SPOUSE_MISSING"', 'issue = "SPOUSE_MISING"',
-     "blocking.toml:67:9: error[DR205] rule 'spouse-missing' raises unknown issue code 'SPOUSE_MISING'\n"
-     "  help: did you mean 'SPOUSE_MISSING'?"),
-    ("blocking.toml", "when = 'app.special_clauses'", "when = 'app.special_clauses =='",
-     "blocking.toml:154:31: error[DR201] rule 'special-clauses': condition is not valid: invalid syntax"),
-    ("blocking.toml", "when = 'app.special_clauses'", "when = '__import__(\"os\").system(\"true\")'",
-     "blocking.toml:154:9: error[DR201] rule 'special-clauses': the only functions are known(fact) and "
-     "missing(fact)"),
-    ("blocking.toml", "when = 'app.special_clauses'", "when = 'party.minor'",
-     "blocking.toml:154:9: error[DR208] rule 'special-clauses' is for the application and cannot name "
-     "party.minor\n  help: use for = \"party\" to check each party"),
-    ("blocking.toml", "when = 'app.special_clauses'", "when = 'app.price'",
-     "blocking.toml:154:9: error[DR207] rule 'special-clauses': 'app.price' is not true/false; compare it"),
-    ("signing.toml", "originals = 1\n\n[[rules]]\nid = \"loan-signing-papers\"",
-     "orignals = 1\n\n[[rules]]\nid = \"loan-signing-papers\"",
-     "signing.toml:200:1: error[DR102] unknown key 'orignals' in rule 'application-papers' require[0]\n"
-     "  help: allowed keys: documents, stage, whose, originals, copies, pages, notes"),
-    ("signing.toml", 'copies = "setting.minor_min_copies"\n', 'copies = "three"\n',
-     "signing.toml:158:1: error[DR102] rule 'minor-documents' require[0].copies: must be a whole number "
-     'or "setting.NAME" (got \'three\')'),
-    ("documents.toml", "[documents.passport]", "[documents.passport",
-     "documents.toml:57:20: error[DR101] invalid TOML: Expected ']' at the end of a table declaration"),
-    ("mortgage.toml", 'id = "mortgage-bank-papers"', 'id = "loan-insurance"',
-     "mortgage.toml:4:1: error[DR104] rule 'loan-insurance' is defined twice\n  help: the first is in "
-     "blocking.toml"),
+    ("rules.toml", 'documents = ["consent"]', 'documents = ["consnt"]',
+     "rules.toml:40:14: error[DR203] rule 'minor-consent' names unknown document 'consnt'\n"
+     "  help: did you mean 'consent'?"),
+    ("rules.toml", 'party.residency == "visitor"', 'party.residency == "visiter"',
+     "rules.toml:26:39: error[DR206] rule 'visitor-papers': party.residency has no value 'visiter'\n"
+     "  help: did you mean 'visitor'?"),
+    ("rules.toml", "party.family_months < setting", "party.family_month < setting",
+     "rules.toml:57:73: error[DR202] rule 'address-short' names unknown fact 'party.family_month'\n"
+     "  help: did you mean 'family_months'?"),
+    ("rules.toml", 'copies = "setting.minor_copies"', 'copies = "setting.minor_copy"',
+     "rules.toml:38:25: error[DR204] rule 'minor-consent' names unknown setting 'minor_copy'\n"
+     "  help: did you mean 'minor_copies'?"),
+    ("rules.toml", 'issue = "NO_PARENT"', 'issue = "NO_PARENTS"',
+     "rules.toml:50:9: error[DR205] rule 'no-parent' raises unknown issue code 'NO_PARENTS'\n"
+     "  help: did you mean 'NO_PARENT'?"),
+    ("rules.toml", PREMIUM, "when = 'app.card =='",
+     "rules.toml:65:20: error[DR201] rule 'premium-review': condition is not valid: invalid syntax"),
+    ("rules.toml", PREMIUM, "when = '__import__(\"os\").system(\"true\")'",
+     "rules.toml:65:9: error[DR201] rule 'premium-review': the only functions are known(fact) and missing(fact)"),
+    ("rules.toml", PREMIUM, "when = 'party.minor'",
+     "rules.toml:65:9: error[DR208] rule 'premium-review' is for the application and cannot name party.minor\n"
+     "  help: use for = \"party\" to check each party"),
+    ("rules.toml", PREMIUM, "when = 'app.fee'",
+     "rules.toml:65:9: error[DR207] rule 'premium-review': 'app.fee' is not true/false; compare it"),
+    ("rules.toml", "originals = 1\ncopies = 1\n", "orignals = 1\ncopies = 1\n",
+     "rules.toml:18:1: error[DR102] unknown key 'orignals' in rule 'resident-papers' require[0]\n"
+     "  help: allowed keys: documents, one_of, stage, whose, originals, copies, pages, notes"),
+    ("rules.toml", 'copies = "setting.minor_copies"', 'copies = "three"',
+     "rules.toml:38:1: error[DR102] rule 'minor-consent' min_copies.copies: must be a whole number or "
+     '"setting.NAME" (got \'three\')'),
+    ("catalog.toml", "[documents.passport]", "[documents.passport",
+     "catalog.toml:13:20: error[DR101] invalid TOML: Expected ']' at the end of a table declaration"),
+    ("rules.toml", 'id = "deposit"', 'id = "minor-consent"',
+     "rules.toml:80:1: error[DR104] rule 'minor-consent' is defined twice\n  help: the first is in rules.toml"),
+    ("rules.toml", 'stage = "online"', 'stage = "onlin"',
+     "rules.toml:76:9: error[DR211] rule 'parent-online' names unknown stage 'onlin'\n"
+     "  help: did you mean 'online'?"),
+    ("rules.toml", 'whose = "applicant"', 'whose = "parent"',
+     "rules.toml:77:1: error[DR212] rule 'parent-online': whose = 'parent' names no one\n"
+     "  help: did you mean 'party'?"),
+    ("rules.toml", 'reject = { fact = "birth_date"', 'reject = { fact = "birthdate"',
+     "rules.toml:94:19: error[DR202] rule 'born-after-applying' refuses unknown fact 'birthdate'\n"
+     "  help: did you mean 'birth_date'?"),
+    ("rules.toml", "when = 'party.residency == \"resident\"'",
+     "when = 'party.residency == \"resident\" and pary.age > 1'",
+     "rules.toml:14:43: error[DR202] rule 'resident-papers' names 'pary.age', but 'pary' is not a name a "
+     "condition knows\n  help: use party.X, app.X, setting.X or applicant.X"),
+    # the vocabulary is checked like the rules
+    ("facts.toml", 'of = "applicant"\n\n[roles.referee]', 'of = "referee"\n\n[roles.referee]',
+     "facts.toml:8:6: error[DR213] role 'parent' belongs to 'referee', which is not the principal role"),
+    ("facts.toml", 'kind = "text"', 'kind = "string"',
+     "facts.toml:51:1: error[DR102] facts.party.email.kind: input should be 'bool', 'int', 'decimal', 'enum', "
+     "'date' or 'text' (got 'string')"),
+    ("facts.toml", 'fact = "birth_date" }', 'fact = "email" }',
+     "facts.toml:60:47: error[DR202] fact 'party.age' is computed from 'email', which is not a given date fact "
+     "of the party"),
+    ("facts.toml", 'roles = ["parent"]', 'roles = ["parents"]',
+     "facts.toml:72:76: error[DR213] fact 'party.family_months' names unknown role 'parents'\n"
+     "  help: did you mean 'parent'?"),
+    ("pack.toml", 'date_fact = "apply_date"', 'date_fact = "fee"',
+     "pack.toml:6:13: error[DR217] [pack] date_fact 'fee' is not a date fact of the application"),
 ])
-def test_one_edit_one_located_error(pack_copy: Path, file: str, old: str, new: str, expected: str) -> None:
-    _edit(pack_copy, file, old, new)
-    assert _diagnostics(pack_copy) == [expected]
+def test_one_edit_one_located_error(mini_copy: Path, file: str, old: str, new: str, expected: str) -> None:
+    _edit(mini_copy, file, old, new)
+    assert _diagnostics(mini_copy) == [expected]
 
 
-def test_cycle_of_derived_facts(pack_copy: Path) -> None:
-    _edit(pack_copy, "derived.toml", "when = 'party.age < setting.adult_age'",
+def test_cycle_of_derived_facts(mini_copy: Path) -> None:
+    _edit(mini_copy, "rules.toml", "when = 'party.age < setting.adult_age'",
           "when = 'party.age < setting.adult_age or party.grown'")
-    (pack_copy / "more.toml").write_text(
-        '[[rules]]\nid = "grown"\ntitle = "t"\nsources = ["L2.2"]\nfor = "party"\n'
+    (mini_copy / "more.toml").write_text(
+        '[[rules]]\nid = "grown"\ntitle = "t"\nsources = ["S1"]\nfor = "party"\n'
         "when = 'party.minor and party.age > 0'\nderive = \"grown\"\n", encoding="utf-8")
-    assert _diagnostics(pack_copy) == [
+    assert _diagnostics(mini_copy) == [
         "more.toml:7:1: error[DR301] derived facts form a cycle: grown → minor → grown\n"
         "  help: a derived fact cannot depend on itself; break the cycle"]
 
 
-def test_a_broken_edit_does_not_replace_the_loaded_pack(pack_copy: Path) -> None:
-    good = docrules.load_pack(pack_copy)
-    _edit(pack_copy, "blocking.toml", 'issue = "SPOUSE_MISSING"', 'issue = "NOPE"')
+def test_a_broken_edit_does_not_replace_the_loaded_pack(mini_copy: Path) -> None:
+    good = docrules.load_pack(mini_copy)
+    _edit(mini_copy, "rules.toml", 'issue = "NO_PARENT"', 'issue = "NOPE"')
     with pytest.raises(docrules.PackError):
-        docrules.load_pack(pack_copy)
-    result = good.check({"parties": [{"id": "b", "role": "buyer", "marital_status": "married"}]})
-    assert "SPOUSE_MISSING" in [i.code for i in result.issues]
+        docrules.load_pack(mini_copy)
+    result = good.check({"application": {"apply_date": "2026-12-01"},
+                         "parties": [{"id": "a", "role": "applicant", "birth_date": "2015-01-01"}]})
+    assert "NO_PARENT" in [i.code for i in result.issues]
 
 
 def test_no_pack_here(tmp_path: Path) -> None:

@@ -35,10 +35,10 @@ def tax_or_social_security(pack_copy: Path, switch: str = TAX_OR_SOCIAL_SECURITY
         setting = "nonlocal_social_security_months" if fact == "social_security_months" else "nonlocal_tax_months"
         other_setting = "nonlocal_tax_months" if setting == "nonlocal_social_security_months" else \
             "nonlocal_social_security_months"
-        old = f"and party.{fact} < setting.{setting}\n"
+        old = f"and party.family_{fact} < setting.{setting}\n"
         assert old in text
         text = text.replace(old, f"{old}and (not setting.nonlocal_either_record_suffices "
-                                 f"or party.{other} < setting.{other_setting})\n")
+                                 f"or party.family_{other} < setting.{other_setting})\n")
     blocking.write_text(text, encoding="utf-8")
 
 
@@ -68,10 +68,10 @@ def test_from_a_date_a_new_document_replaces_another(pack_copy: Path) -> None:
     """(b) From 2027-01-01, `marital_status_declaration` replaces `unmarried_certificate`."""
     docs = pack_copy / "documents.toml"
     docs.write_text(docs.read_text(encoding="utf-8") + NEW_DOCUMENT, encoding="utf-8")
-    for name in ("eligibility.toml", "signing.toml"):
+    for name, rule in (("eligibility.toml", "eligibility-unmarried"), ("signing.toml", "signing-unmarried")):
         path = pack_copy / name
         text = path.read_text(encoding="utf-8")
-        old = 'marital_status == "unmarried"\'\n'
+        old = f'id = "{rule}"\n'
         assert text.count(old) == 1
         path.write_text(text.replace(old, old + "until = 2027-01-01\n"), encoding="utf-8")
     (pack_copy / "declaration.toml").write_text("""
@@ -92,7 +92,7 @@ copies = 1
     def documents(day: str) -> set[tuple[str, str]]:
         result = pack.check({"application": {"signing_date": day}, "parties": [
             {"id": "b", "role": "buyer", "identity": "mainland", "marital_status": "unmarried"}]})
-        return {(i.stage.value, i.document) for i in result.items
+        return {(i.stage, i.document) for i in result.items
                 if i.document in ("unmarried_certificate", "marital_status_declaration")}
 
     assert documents("2026-12-31") == {("eligibility", "unmarried_certificate"), ("signing", "unmarried_certificate")}

@@ -28,13 +28,16 @@ def test_not_tracked_means_null_marks(pack: docrules.Pack) -> None:
 
 def test_marks_and_missing_issue(pack: docrules.Pack) -> None:
     result = pack.check(_facts([{"party": "b", "document": "id_card", "originals": 1, "copies": 5}]))
-    id_cards = [i for i in result.items if i.party == "b" and i.document == "id_card"]
-    assert id_cards and all(i.missing is False and i.received == docrules.Counts(originals=1, copies=5)
-                            for i in id_cards)
+    id_cards = {i.stage: i for i in result.items if i.party == "b" and i.document == "id_card"}
+    # handed in for signing (the default stage): the service centre's line keeps its own count
+    assert id_cards["signing"].missing is False
+    assert id_cards["signing"].received == docrules.Counts(originals=1, copies=5)
+    assert id_cards["eligibility"].missing is True
+    assert id_cards["eligibility"].received == docrules.Counts(originals=0, copies=0)
     missing = next(i for i in result.issues if i.code == "DOCUMENTS_MISSING")
     assert missing.severity is docrules.IssueSeverity.block and missing.party is None
     signing_short = [docrules.DocumentRef(party=i.party, document=i.document) for i in result.items
-                     if i.stage is docrules.Stage.signing and i.missing]
+                     if i.stage == "signing" and i.missing]
     assert missing.documents == signing_short
     assert result.status is docrules.Status.blocked
 
@@ -75,3 +78,12 @@ def test_as_of_is_the_check_day_not_the_day_its_policy_period_was_compiled(pack_
     facts["application"]["signing_date"] = "2026-12-01"  # same policy period, program reused
     assert fresh.check(facts).as_of == date(2026, 12, 1)
     fresh.close()
+
+
+def test_received_documents_count_for_their_own_stage(pack: docrules.Pack) -> None:
+    got = [{"party": "b", "document": "id_card", "stage": "eligibility", "originals": 1, "copies": 1}]
+    result = pack.check(_facts(got))
+    marks = {i.stage: i.missing for i in result.items if i.party == "b" and i.document == "id_card"}
+    assert marks == {"eligibility": False, "signing": True}
+    with pytest.raises(docrules.FactsError, match=r"received\[0\]\.stage: the pack has no stage 'signin'"):
+        pack.check(_facts([{**got[0], "stage": "signin"}]))

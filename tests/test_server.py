@@ -85,12 +85,13 @@ def test_pack_schemas_health_and_openapi(client: TestClient, pack: docrules.Pack
     info = client.get("/v1/pack").json()
     assert (info["name"], info["version"], info["digest"]) == (pack.name, pack.version, pack.digest)
     assert "maintenance_fund_rate" in info["settings"]
-    assert client.get("/v1/schema/facts").json() == docrules.Facts.model_json_schema()
+    assert client.get("/v1/schema/facts").json() == pack.facts_model.model_json_schema()
     assert client.get("/v1/schema/result").json() == docrules.Result.model_json_schema()
     assert client.get("/healthz").json() == {"status": "ok", "pack": {
         "name": pack.name, "version": pack.version, "digest": pack.digest}}
     described = client.get("/v1/facts").json()
-    assert described["party"]["identity"]["values"] == [i.value for i in docrules.Identity]
+    assert described["party"]["identity"]["values"] == list(pack.rules.facts.party["identity"].values)
+    assert described["party"]["identity"]["gates"] > 0  # rules decide on it: a form asks it early
     assert described["values"]["hong_kong"] == {"zh": "香港居民", "en": "Hong Kong"}
     api = client.get("/openapi.json").json()
     assert {"/v1/check", "/v1/pack", "/v1/reload", "/healthz"} <= set(api["paths"])

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, FactsError, Severity
+from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, compile_pack, policy_boundaries
 from .engine.durable import Ruleset
 from .engine.evaluate import Trace, build, match
-from .facts.model import Facts
-from .facts.read import parse_facts, unknown_documents
-from .pack.lint import expired
-from .pack.load import load_rule_pack, read_rule_pack
+from .facts.model import Facts, build_model
+from .facts.read import parse_facts as validate_facts
+from .facts.read import read_data as read_facts_data
+from .facts.read import unknown_documents
+from .facts.vocabulary import Vocabulary, fact_gates
+from .pack.load import load_rule_pack
 from .pack.model import RulePack
 from .results import Result
+from .tools.lint import lint_folder
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Pack:
 
     def __init__(self, rules: RulePack) -> None:
         self.rules = rules
+        self.vocabulary = Vocabulary(rules)
+        # The pack's facts contract: a pydantic model built from the facts it declares.
+        self.facts_model: type[Facts] = build_model(rules)
         self._programs: dict[tuple[int, bool], tuple[Program, Ruleset]] = {}
         self._boundaries = policy_boundaries(rules)
         self._lock = threading.Lock()
@@ -71,18 +78,34 @@ class Pack:
                 raise RuntimeError("this pack was closed")
             found = self._programs.get(key)
             if found is None or found[1].broken:
-                program = compile_pack(self.rules, day, trace=trace)
+                program = compile_pack(self.rules, day, trace=trace, vocabulary=self.vocabulary)
                 found = (program, Ruleset(program.definition))
                 self._programs[key] = found
             return found
 
-    def facts(self, facts: Facts | dict[str, Any]) -> Facts:
-        """Validate facts for this pack: `parse_facts`, and received documents the catalog knows."""
-        valid = parse_facts(facts)
-        unknown = unknown_documents(valid, self.rules.documents)
+    def facts(self, facts: Facts | dict[str, Any], *, file: str | None = None) -> Facts:
+        """Validate facts for this pack (its facts model, the relations between parties, received
+        documents the catalog knows); raise `FactsError` listing every problem."""
+        valid = validate_facts(facts, self.facts_model, self.vocabulary, file=file)
+        unknown = unknown_documents(valid, self.rules.documents, self.rules.stages)
         if unknown:
             raise FactsError(unknown)
         return valid
+
+    def read_facts(self, source: str | Path) -> Facts:
+        """Read a facts file (`.toml` as TOML, anything else and `-` as JSON) and validate it."""
+        name = str(source)
+        return self.facts(read_facts_data(source), file=None if name == "-" else name)
+
+    def describe(self) -> dict[str, Any]:
+        """The facts a form asks for, with words and `gates` (see `Vocabulary.describe`)."""
+        return self.vocabulary.describe(fact_gates(self.rules, self.vocabulary))
+
+    def facts_date(self, facts: Facts) -> date | None:
+        """The date the facts give the check (the pack's `date_fact`), if any."""
+        name = self.rules.meta.date_fact
+        value = getattr(facts.application, name, None) if name else None
+        return value if isinstance(value, date) else None
 
     def check(self, facts: Facts | dict[str, Any], *, as_of: date | None = None,
               today: date | None = None) -> Result:
@@ -99,11 +122,25 @@ class Pack:
     def _run(self, facts: Facts | dict[str, Any], as_of: date | None, today: date | None, *,
              trace: bool) -> Traced:
         valid = self.facts(facts)
-        signing = valid.application.signing_date
+        signing = self.facts_date(valid)
         day = as_of or signing or today or date.today()
-        program, ruleset = self.program(day, trace=trace)
-        matched = match(program, ruleset, valid, as_of or signing)
-        return Traced(build(self.rules, program, valid, matched, day), matched, program, valid)
+        try:
+            program, ruleset = self.program(day, trace=trace)
+        except PackError as exc:
+            raise self._out_of_policy(exc, day, as_of or (None if signing else today)) from None
+        matched = match(program, ruleset, self.vocabulary, valid, as_of or signing)
+        return Traced(build(self.rules, program, self.vocabulary, valid, matched, day), matched, program, valid)
+
+    def _out_of_policy(self, exc: PackError, day: date, given: date | None) -> DocrulesError:
+        """A date no setting covers is the facts' problem (a signing date from another era), not the
+        pack's: name the field that gave the date."""
+        if not all(d.code == "DR304" for d in exc.diagnostics):
+            return exc
+        field = "as_of" if given is not None else f"application.{self.rules.meta.date_fact}"
+        starts = max((min(v.from_ for v in s.values) for s in self.rules.settings.values()), default=None)
+        hint = f"the pack's policy starts on {starts}" if starts and day < starts else None
+        return FactsError([Diagnostic(code="DR518", path=field, hint=hint, zh=f"{field}: {day} 没有适用的政策",
+                                      message=f"{field}: no policy of this pack is in force on {day}")])
 
     def close(self) -> None:
         """Free the engine memory of this pack; it cannot check any more."""
@@ -114,12 +151,15 @@ class Pack:
             self._programs.clear()
 
 
-def lint(path: str | Path | None = None, *, today: date | None = None) -> list[Diagnostic]:
-    """Every problem of a pack folder (errors and warnings), as `docrules lint` prints them."""
-    pack, diagnostics = read_rule_pack(default_pack_path() if path is None else path)
-    if pack is None or any(d.severity is Severity.error for d in diagnostics):
-        return diagnostics
-    return diagnostics + expired(pack, today or date.today())
+def lint(path: str | Path | None = None, *, today: date | None = None, select: Sequence[str] | None = None,
+         extend_select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Diagnostic]:
+    """Every problem of a pack folder, as `docrules lint` prints them: all errors, and the warnings that
+    `select`/`extend_select`/`ignore` (codes or prefixes such as "DR4"), the pack's `[lint]` table and
+    inline `# docrules: ignore[...]` comments leave. The result does not depend on the day unless the
+    opt-in DR405 (expired policy) is selected; `today` pins that day. Raises ValueError for a selector
+    that names no code."""
+    return lint_folder(default_pack_path() if path is None else path, today=today, select=select,
+                       extend_select=extend_select, ignore=ignore)
 
 
 def load_pack(path: str | Path | None = None) -> Pack:
@@ -132,6 +172,16 @@ def load_pack(path: str | Path | None = None) -> Pack:
 def default_pack() -> Pack:
     """The Foshan pack, loaded once per process."""
     return load_pack()
+
+
+def read_facts(source: str | Path, *, pack: Pack | None = None) -> Facts:
+    """Read a facts file and validate it for `pack` (default: the Foshan pack)."""
+    return (pack or default_pack()).read_facts(source)
+
+
+def parse_facts(data: object, *, pack: Pack | None = None) -> Facts:
+    """Validate plain data as facts of `pack` (default: the Foshan pack); `FactsError` lists every problem."""
+    return (pack or default_pack()).facts(data)  # type: ignore[arg-type]
 
 
 def check(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,

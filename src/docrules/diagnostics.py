@@ -4,6 +4,7 @@ Codes are the contract (stable); wording may improve.
   DR1xx  parse and schema: TOML/JSON syntax, unknown keys, wrong types
   DR2xx  references: unknown fact, enum value, document, setting, issue code, derived fact
   DR3xx  logic: cycles, conditions the engine cannot take, engine limits
+  DR4xx  governance: sources, labels, dates
   DR5xx  facts: input that is not a valid application
 """
 
@@ -33,6 +34,8 @@ class Diagnostic(BaseModel):
     path: str | None = None
     rule: str | None = None
     hint: str | None = None
+    # The message in Chinese, where a clerk may read it (facts errors); `message` is the English.
+    zh: str | None = None
 
     def render(self) -> str:
         """`file:line:col: error[DR203] message` and, when there is one, `help: hint` on the next line."""

@@ -1,4 +1,4 @@
-"""The output contract: what a check returns (issue #2 §5, policy.md §5).
+"""The output contract: what a check returns: checklist items, issues, questions, amounts and status.
 
 Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
 byte-identical JSON.
@@ -9,13 +9,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
-
-class Stage(StrEnum):
-    eligibility = "eligibility"
-    signing = "signing"
-    mortgage = "mortgage"
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IssueSeverity(StrEnum):
@@ -62,7 +56,7 @@ class Item(_Out):
     `received` and `missing` are null when the facts do not track received documents; otherwise
     `received` is what was handed in and `missing` is true unless both counts reach what is asked."""
 
-    stage: Stage
+    stage: str  # one of the pack's stages
     party: str | None
     document: str
     label: Text
@@ -74,10 +68,15 @@ class Item(_Out):
     sources: list[str]
     received: Counts | None = None
     missing: bool | None = None
+    alternatives: list[list[str]] | None = Field(default=None, description=(
+        "A line of alternatives ('A + B, or C'): the sets of documents, any complete one of which will do; "
+        "`document` is the first set's first document and `label` names them all. Null for a line of one "
+        "document. Clients that ignore it still show one correct line."))
 
 
 class Issue(_Out):
-    """`documents` lists the checklist lines an issue is about (DOCUMENTS_MISSING); null for others."""
+    """`documents` lists the checklist lines an issue is about (the pack's missing-documents issue);
+    null for others."""
 
     code: str
     severity: IssueSeverity

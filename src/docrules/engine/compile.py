@@ -8,10 +8,10 @@ So "unknown" is three-valued without a single negation in the engine: `ask` is t
 (each test `t` becomes `t or missing(fact)`) and `any fact missing`.
 
 On the way, derived facts are replaced by their definitions (so chains cost nothing at check time and a
-cycle is a load error), settings in force on the date become literals (so `in setting.partner_banks`
+cycle is a load error), settings in force on the date become literals (so `in setting.NAME` with a list
 is a plain test, and dated policy is a different compiled program), `not` is pushed down to the
-tests, and conditions over several facts are split per fact (the party, with its buyer's facts copied
-onto it, and the application).
+tests, and conditions over several facts are split per fact (the party, with its principal's facts
+copied onto it, and the application).
 Engine rules with identical conditions are merged: one activation, several pack rules.
 """
 
@@ -24,22 +24,23 @@ from itertools import product
 from typing import Any, Literal
 
 from ..diagnostics import Diagnostic, PackError
-from ..engine.effects import Effects, rule_effects
-from ..facts.vocabulary import FACTS, Scope
+from ..facts.vocabulary import Scope, Vocabulary
 from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, Ref, Truth, parse
 from ..pack.model import RuleDef, RulePack, SettingValue
+from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
 from ..results import Text
+from .effects import Effects, rule_effects
 
 Kind = Literal["fire", "ask", "test"]
-ENGINE_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
-# A party's buyer is one fact per party, so the buyer's facts that rules name are copied onto the party
-# fact under this prefix instead of joining two party facts in the engine: durable-rules 2.0.28 loses
-# the join test of an element that also has an `$or` (a guarantor matched another buyer's identity),
-# and joins are its most expensive nodes.
-BUYER_PREFIX = "buyer_"
+ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
+# A party's principal is one fact per party, so the principal's facts that rules name are copied onto
+# the party fact under this prefix instead of joining two party facts in the engine: durable-rules
+# 2.0.28 loses the join test of an element that also has an `$or` (a party matched another principal's
+# facts), and joins are its most expensive nodes. Fact names start with a letter, so none collides.
+PRINCIPAL_PREFIX = "_of_"
 MAX_ALTERNATIVES = 16  # engine rules one pack rule may become
-MAX_OR = 200  # research note §6: an $or of 600 values hangs create_ruleset
+MAX_OR = 200  # an $or of 600 values makes durable-rules' create_ruleset hang
 MAX_VALUES_PER_PROPERTY = 400  # and so do more than 512 children of one alpha node
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in",
           "not in": "in"}
@@ -73,7 +74,7 @@ class Program:
     tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
-    buyer_facts: frozenset[str]  # facts of a party's buyer that rules name (as buyer.X)
+    principal_facts: frozenset[str]  # facts of a party's principal that rules name
     settings: dict[str, SettingValue]
     effects: dict[int, Effects]  # rule → what firing it adds to the result
     # The catalogs by index, (name, text): built once because validating a model instance into the
@@ -112,15 +113,16 @@ def policy_boundaries(pack: RulePack) -> list[date]:
 
 
 class Compiler:
-    def __init__(self, pack: RulePack, day: date) -> None:
+    def __init__(self, pack: RulePack, day: date, vocabulary: Vocabulary | None = None) -> None:
         self.pack = pack
+        self.vocabulary = vocabulary or Vocabulary(pack)
         self.day = day
         self.settings = settings_on(pack, day)
         self.derived = {key: [r for r in rules if active(r, day)]
                         for key, rules in derived_facts(pack).items()}
         self.app_facts: set[str] = set()
         self.party_facts: set[str] = {"role"}
-        self.buyer_facts: set[str] = set()
+        self.principal_facts: set[str] = set()
 
     # derived facts, settings, not ------------------------------------------------------------
     def expand(self, expr: Expr, alias_map: dict[str, str]) -> Expr:
@@ -134,7 +136,8 @@ class Compiler:
         ref = expr.ref
         if ref.alias == "setting":  # a true/false switch: fixed for the whole policy period
             return Const(bool(self.settings[ref.name]))
-        ref = Ref(alias_map.get(ref.alias, ref.alias), ref.name, ref.line, ref.column)
+        alias = alias_map.get(ref.alias, ref.alias)
+        ref = Ref(alias, ref.name, ref.line, ref.column, self.pack.principal if alias == "principal" else alias)
         if (ALIAS_SCOPE[ref.alias], ref.name) in self.derived:
             body = self.derived_body(ref)
             if isinstance(expr, Cmp):  # party.minor == false
@@ -152,22 +155,25 @@ class Compiler:
 
     def derived_body(self, ref: Ref) -> Expr:
         rules = self.derived[(ALIAS_SCOPE[ref.alias], ref.name)]
-        # inside a party's derived fact, `party` is whoever it is asked of; the buyer stays the buyer
-        alias_map = {"party": ref.alias, "buyer": "buyer", "app": "app"}
-        return simplify(Or(tuple(self.expand(parse(r.when), alias_map) for r in rules)))
+        # inside a party's derived fact, `party` is whoever it is asked of; the principal stays itself
+        alias_map = {"party": ref.alias, "principal": "principal", "app": "app"}
+        return simplify(Or(tuple(self.expand(self.parse(r.when), alias_map) for r in rules)))
+
+    def parse(self, text: str) -> Expr:
+        return parse(text, self.pack.principal)
 
     # one pack rule → engine rules ------------------------------------------------------------
     def condition(self, rule: RuleDef) -> Expr:
         """The rule's condition as the engine tests it: derived facts and settings inlined."""
-        return simplify(split_in(self.expand(parse(rule.when), {})))
+        return simplify(split_in(self.expand(self.parse(rule.when), {})))
 
     def rule(self, rule: RuleDef, *, trace: bool = False) -> tuple[list[EngineRule], list[Ref], tuple[Expr, ...]]:
         cond = self.condition(rule)
-        needed = [r for r in _cmp_refs(cond) if not _always_known(r)]
+        needed = [r for r in _cmp_refs(cond) if not self.always_known(r)]
         out = [EngineRule("fire", self.elements(alt, rule)) for alt in alternatives(cond, rule)]
         if needed:
             missing = Or(tuple(Known(r, False) for r in _unique(needed)))
-            ask = simplify(And((_relax(cond), missing)))
+            ask = simplify(And((self.relax(cond), missing)))
             out += [EngineRule("ask", self.elements(alt, rule)) for alt in alternatives(ask, rule)]
         tests: tuple[Expr, ...] = ()
         if trace:  # each test on its own, so an explanation can say which held and which did not
@@ -175,14 +181,14 @@ class Compiler:
             for n, test in enumerate(tests):
                 out += [EngineRule("test", self.elements(alt, rule), test=n) for alt in alternatives(test, rule)]
         for r in all_refs(cond):
-            {"app": self.app_facts, "party": self.party_facts, "buyer": self.buyer_facts}[r.alias].add(r.name)
+            {"app": self.app_facts, "party": self.party_facts, "principal": self.principal_facts}[r.alias].add(r.name)
         return out, _unique(needed), tests
 
     def elements(self, alt: dict[str, list[Expr]], rule: RuleDef) -> list[dict[str, Any]]:
         aliases = set(alt)
         aliases.add("party" if rule.for_ == "party" else "app")  # the fact the rule is about
-        if "buyer" in aliases:
-            aliases.add("party")  # the buyer's facts ride on the party fact: no join (see BUYER_PREFIX)
+        if "principal" in aliases:
+            aliases.add("party")  # the principal's facts ride on the party fact: no join (PRINCIPAL_PREFIX)
         els: list[dict[str, Any]] = []
         for alias in ("app", "party"):
             if alias not in aliases:
@@ -190,9 +196,21 @@ class Compiler:
             tests: list[Any] = [{"t": "app" if alias == "app" else "party"}]
             tests += [_engine(e) for e in alt.get(alias, [])]
             if alias == "party":
-                tests += [_engine(e, BUYER_PREFIX) for e in alt.get("buyer", [])]
+                tests += [_engine(e, PRINCIPAL_PREFIX) for e in alt.get("principal", [])]
             els.append({ENGINE_ALIAS[alias]: {"$and": tests} if len(tests) > 1 else tests[0]})
         return els
+
+    def relax(self, expr: Expr) -> Expr:
+        """Could hold: each test on a fact that may be missing also passes when the fact is missing."""
+        if isinstance(expr, And | Or):
+            return type(expr)(tuple(self.relax(e) for e in expr.items))
+        if isinstance(expr, Cmp) and not self.always_known(expr.ref):
+            return Or((expr, Known(expr.ref, False)))
+        return expr
+
+    def always_known(self, ref: Ref) -> bool:
+        spec = self.vocabulary.spec(ALIAS_SCOPE[ref.alias], ref.name)
+        return spec is not None and spec.always_known
 
 
 def _negate(expr: Expr) -> Expr:
@@ -237,20 +255,6 @@ def simplify(expr: Expr) -> Expr:
             return Const(unit)
         return items[0] if len(items) == 1 else type(expr)(tuple(items))
     return expr
-
-
-def _relax(expr: Expr) -> Expr:
-    """Could hold: each test on a fact that may be missing also passes when the fact is missing."""
-    if isinstance(expr, And | Or):
-        return type(expr)(tuple(_relax(e) for e in expr.items))
-    if isinstance(expr, Cmp) and not _always_known(expr.ref):
-        return Or((expr, Known(expr.ref, False)))
-    return expr
-
-
-def _always_known(ref: Ref) -> bool:
-    spec = FACTS.get((ALIAS_SCOPE[ref.alias], ref.name))
-    return spec is not None and spec.always_known
 
 
 def _cmp_refs(expr: Expr) -> list[Ref]:
@@ -311,7 +315,7 @@ def alternatives(expr: Expr, rule: RuleDef) -> list[dict[str, list[Expr]]]:
 
 
 def _engine(expr: Expr, prefix: str = "") -> Any:
-    """One fact's tests as an engine expression; `prefix` names the buyer's facts on a party fact."""
+    """One fact's tests as an engine expression; `prefix` names the principal's facts on a party fact."""
     if isinstance(expr, And):
         return {"$and": [_engine(e, prefix) for e in expr.items]}
     if isinstance(expr, Or):
@@ -336,7 +340,7 @@ def _plain(value: Literal_ | tuple[Literal_, ...] | Ref) -> Any:
 
 
 def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[Diagnostic]:
-    """Refuse what would crash or hang durable-rules' C core instead of erroring (research note §6).
+    """Refuse what would crash or hang durable-rules' C core, whose fixed limits are not checked there.
     `owners` names the pack rule behind each engine rule, to say where the problem is."""
     values: dict[str, set[str]] = {}
     problems: list[Diagnostic] = []
@@ -365,10 +369,10 @@ def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[D
     return problems
 
 
-def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
+def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: Vocabulary | None = None) -> Program:
     """The engine program for checks whose policy date is `day`. A `trace` program also matches each
     derived fact on its own (for coverage and explanations); its results are the same."""
-    compiler = Compiler(pack, day)
+    compiler = Compiler(pack, day, vocabulary)
     by_condition: dict[str, list[Activation]] = {}
     conditions: dict[str, dict[str, Any]] = {}
     asks: dict[int, tuple[tuple[str, str], ...]] = {}
@@ -383,7 +387,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
             meanings.append(activation)
 
     # The sentinel: every check runs at least one action, so deleting its state never frees the
-    # uninitialised action context of a fresh state slot (research note §7, root cause 1).
+    # uninitialised action context of a fresh state slot (durable-rules 2.0.28 frees it and crashes).
     add({"all": [{"a": {"t": "app"}}]}, None)
     for index, rule in enumerate(pack.rules):
         if not active(rule, day) or (rule.derive is not None and not trace):
@@ -404,10 +408,11 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False) -> Program:
         raise PackError(problems)
     return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
-                   buyer_facts=frozenset(compiler.buyer_facts),
+                   principal_facts=frozenset(compiler.principal_facts),
                    settings=compiler.settings, effects=effects,
-                   documents=tuple((n, Text(zh=d.zh, en=d.en)) for n, d in pack.documents.items()),
-                   issues=tuple((c, Text(zh=i.zh, en=i.en)) for c, i in pack.issues.items()))
+                   documents=tuple((n, fill(Text(zh=d.zh, en=d.en), compiler.settings))
+                                   for n, d in pack.documents.items()),
+                   issues=tuple((c, fill(Text(zh=i.zh, en=i.en), compiler.settings)) for c, i in pack.issues.items()))
 
 
 __all__ = ["Activation", "Program", "Scope", "compile_pack", "policy_boundaries", "settings_on"]

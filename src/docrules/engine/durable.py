@@ -1,15 +1,16 @@
 """The only module that knows durable-rules. It drives the engine's C binding directly.
 
-Why not `durable.engine.Host` (research note shared/research/durable-rules.md):
-- its timer threads run actions on another thread and inject events into live sessions (§2, §7);
-- it raises before running any action when one asserted fact matches no rule (§4, batch trap);
-- it swallows exceptions raised in actions into the session state (§5);
-- it re-posts the whole session state as JSON after every action (~20 µs each, §9).
+Why not `durable.engine.Host`:
+- its timer threads run actions on another thread and inject events into live sessions;
+- it raises before running any action when one fact of a batch matches no rule;
+- it swallows exceptions raised in actions into the session state;
+- it re-posts the whole session state as JSON after every action (about 20 µs each).
 Here an "action" is only a record of which engine rule matched which facts: nothing of ours runs inside
 the engine, so nothing can be swallowed, and results are built afterwards by the caller.
 
 The C core has no locks and a global handle table, so every engine call of the process runs under one
-lock, and every check ends its session (at most 1,024 live sessions per ruleset, §6) — also on error.
+lock, and every check ends its session (the C core holds at most 1,024 live sessions per ruleset and fails past
+that) — also on error.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class Ruleset:
                     self.live_sessions -= 1
                 else:
                     # A state whose actions did not all run may hold an uninitialised context that
-                    # delete_state would free (§7): give up this ruleset (freeing it does not walk
+                    # delete_state would free (a crash in the C core): give up this ruleset (freeing it does not walk
                     # its states) and let the owner register a fresh one.
                     self._free()
                     self._handle = None

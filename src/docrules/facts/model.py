@@ -1,124 +1,67 @@
-"""The input contract: an application and its parties (policy.md §2).
+"""The input contract: an application and its parties, with the facts the pack declares.
 
-Every fact may be absent, which means *unknown*: a rule that needs it does not fire and the result asks
-for it. The names and enum values are a public contract that other applications send.
+The fields every pack shares are here (a party's id, role and whom it belongs to; received documents);
+the facts themselves are declared in the pack and become a pydantic model per pack (`build_model`), so
+a pack that adds a fact, a value or a role changes the contract without a release. Every declared fact
+may be absent, which means *unknown*: a rule that needs it does not fire and the result asks for it.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    create_model,
+)
 
-
-class Payment(StrEnum):
-    full = "full"
-    mortgage = "mortgage"
-    provident_fund = "provident_fund"
-    combination = "combination"
-
-
-class CreditCheck(StrEnum):
-    not_checked = "not_checked"
-    passed = "passed"
-    failed = "failed"
-
-
-class MortgageBank(StrEnum):
-    abc = "abc"
-    ccb = "ccb"
-    rural_commercial = "rural_commercial"
-    other = "other"
-
-
-class Role(StrEnum):
-    buyer = "buyer"
-    spouse = "spouse"
-    guardian = "guardian"
-    guarantor = "guarantor"
-    contact_person = "contact_person"
-
-
-class Identity(StrEnum):
-    mainland = "mainland"
-    hong_kong = "hong_kong"
-    macau = "macau"
-    taiwan = "taiwan"
-    foreign = "foreign"
-
-
-class Hukou(StrEnum):
-    local = "local"
-    nonlocal_ = "nonlocal"
-
-
-class MaritalStatus(StrEnum):
-    unmarried = "unmarried"
-    married = "married"
-    divorced = "divorced"
-    widowed = "widowed"
-
-
-Months = Annotated[StrictInt, Field(ge=0, le=1200)]
-Yuan = Annotated[StrictInt, Field(ge=0)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-class Application(_Model):
-    """One purchase. `price` is in whole yuan."""
-
-    signing_date: date | None = None
-    price: Yuan | None = None
-    payment: Payment | None = None
-    credit_check: CreditCheck | None = None
-    mortgage_bank: MortgageBank | None = None
-    mortgage_contract_signed: StrictBool | None = None
-    mortgage_eligibility_confirmed: StrictBool | None = None
-    eligibility_verified: StrictBool | None = None
-    deposit_paid: StrictBool | None = None
-    down_payment_paid: StrictBool | None = None
-    maintenance_fund_paid: StrictBool | None = None
-    special_clauses: StrictBool | None = None
-    signed_by_agent: StrictBool | None = None
-
-
-class Party(_Model):
-    """A person in the application. A spouse, guardian, guarantor or contact person names in `of`
-    the buyer it belongs to."""
-
-    id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    role: Role
-    of: StrictStr | None = None
-    identity: Identity | None = None
-    hukou: Hukou | None = None
-    marital_status: MaritalStatus | None = None
-    birth_date: date | None = None
-    social_security_months: Months | None = None
-    tax_months: Months | None = None
-    local_residence_months: Months | None = None
-    id_card_digits: Literal[15, 18] | None = None
-    phone: Annotated[StrictStr, Field(min_length=1, max_length=32)] | None = None
-
+from ..pack.model import FactDef, RulePack
 
 Count = Annotated[StrictInt, Field(ge=0, le=99)]
+PartyId = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+# Text facts without a declared limit still have one: a facts file is no place for a novel.
+DEFAULT_MAX_LENGTH = 1000
 
 
-class Received(_Model):
-    """What the buyer has handed in of one document: originals seen and copies received. `party` is a
+class FactsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Received(FactsModel):
+    """What has been handed in of one document: originals seen and copies received. `party` is a
     party id, or null for the application's own papers (the pack's checklist lines with party null)."""
 
     party: StrictStr | None = None
     document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    # The stage it was handed in for: each stage's office keeps its own papers. Left out: the pack's
+    # first stage whose papers it tracks (`[pack] missing_documents`), or every stage if it has none.
+    stage: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
     originals: Count = 0
     copies: Count = 0
 
 
-class Facts(_Model):
+class Application(FactsModel):
+    """The application's facts; each pack's model adds the facts it declares."""
+
+
+class Party(FactsModel):
+    """A person in the application. A party of a role that belongs to another (`of` in the pack's
+    roles) names in `of` the party it belongs to. Each pack's model adds the facts it declares."""
+
+    id: PartyId
+    role: StrictStr
+    of: StrictStr | None = None
+
+
+class Facts(FactsModel):
     """What a check takes: the application and its parties, in the order they are listed.
 
     `received` is optional: absent means the documents handed in are not tracked (items carry no
@@ -127,3 +70,50 @@ class Facts(_Model):
     application: Application = Application()
     parties: list[Party]
     received: list[Received] | None = None
+
+
+def _date_only(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970; a facts file means a date only when it writes one
+    if isinstance(value, int | float | bool):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return value
+
+
+def _no_text(value: Any) -> Any:
+    # A decimal fact takes JSON numbers; "12.5" as text is a wrong type, as it is for whole numbers.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number")
+    return value
+
+
+def fact_type(fact: FactDef) -> Any:
+    """The pydantic type of one declared fact (without `| None`)."""
+    bounds: dict[str, Any] = {k: v for k, v in (("ge", fact.min), ("le", fact.max)) if v is not None}
+    if fact.kind == "bool":
+        return StrictBool
+    if fact.kind == "int":
+        if fact.choices:
+            return Literal[tuple(fact.choices)]
+        return Annotated[StrictInt, Field(**bounds)]
+    if fact.kind == "decimal":
+        return Annotated[Decimal, BeforeValidator(_no_text), Field(allow_inf_nan=False, **bounds)]
+    if fact.kind == "enum":
+        return Literal[tuple(fact.values)]
+    if fact.kind == "date":
+        return Annotated[date, BeforeValidator(_date_only)]
+    return Annotated[StrictStr, Field(min_length=1, max_length=fact.max_length or DEFAULT_MAX_LENGTH)]
+
+
+def build_model(pack: RulePack) -> type[Facts]:
+    """The facts model of `pack`: strict types, unknown keys refused, every fact optional."""
+    def fields(table: dict[str, FactDef]) -> dict[str, Any]:
+        return {name: (fact_type(fact) | None, None) for name, fact in table.items() if fact.computed is None}
+
+    # the schema's names are the contract's (Application, Party, Facts), whichever pack declares them
+    application = create_model("Application", __base__=Application,
+                               **fields(pack.facts.application))
+    roles: Any = Literal[tuple(pack.roles)] if pack.roles else StrictStr
+    party = create_model("Party", __base__=Party, role=(roles, ...), **fields(pack.facts.party))
+    return create_model("Facts", __base__=Facts,
+                        application=(application, Field(default_factory=application)),
+                        parties=(list[party], ...))  # type: ignore[valid-type]

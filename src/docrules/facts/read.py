@@ -1,7 +1,8 @@
-"""Plain data (JSON, TOML, dict) → `Facts`, or every problem as a located diagnostic.
+"""Plain data (JSON, TOML, dict) → a pack's facts model, or every problem as a located diagnostic.
 
 pydantic's own wording is replaced where a clerk or an integrator would not understand it; paths read
-like the input (`parties[1].marital_status`).
+like the input (`parties[1].email`). Each message is in English, with the Chinese beside it
+for the clerk's page.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 import sys
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
-from enum import Enum
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -18,15 +18,14 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, FactsError, did_you_mean
-from ..facts.model import Application, Facts, Party, Received, Role
 from ..tomlsource import syntax_error
+from .model import Facts
+from .vocabulary import Vocabulary
 
-_MODELS: dict[str, type[BaseModel]] = {"": Facts, "application": Application, "parties": Party,
-                                       "received": Received}
 
-
-def read_facts(source: str | Path) -> Facts:
-    """Read a facts file: `.toml` as TOML, anything else (and `-`, standard input) as JSON."""
+def read_data(source: str | Path) -> Any:
+    """Read a facts file as plain data: `.toml` as TOML, anything else (and `-`, standard input) as
+    JSON. The pack validates it (`Pack.facts`)."""
     name = str(source)
     try:
         text = sys.stdin.read() if name == "-" else Path(source).read_text(encoding="utf-8")
@@ -46,81 +45,112 @@ def read_facts(source: str | Path) -> Facts:
                 [Diagnostic(code="DR502", file=name, line=exc.lineno, column=exc.colno,
                             message=f"invalid JSON: {exc.msg}")]
             ) from None
-    return parse_facts(data, file=None if name == "-" else name)
+    return data
 
 
-def parse_facts(data: object, *, file: str | None = None) -> Facts:
-    """Validate plain data into `Facts`; raise `FactsError` listing every problem."""
-    if isinstance(data, Facts):
+def read_facts(source: str | Path, model: type[Facts], vocabulary: Vocabulary) -> Facts:
+    """Read a facts file and validate it for a pack."""
+    name = str(source)
+    return parse_facts(read_data(source), model, vocabulary, file=None if name == "-" else name)
+
+
+def parse_facts(data: object, model: type[Facts], vocabulary: Vocabulary, *, file: str | None = None) -> Facts:
+    """Validate plain data into `model` (a pack's facts model); raise `FactsError` listing every problem."""
+    if isinstance(data, model):
         facts = data
     else:
+        if isinstance(data, BaseModel):
+            data = data.model_dump(exclude_none=True)
         if not isinstance(data, Mapping):
             raise FactsError([Diagnostic(code="DR503", file=file,
-                                         message="facts must be an object with 'application' and 'parties'")])
+                                         message="facts must be an object with 'application' and 'parties'",
+                                         zh="资料须是含 application 和 parties 的对象")])
         try:
-            facts = Facts.model_validate(data)
+            facts = model.model_validate(data)
         except ValidationError as exc:
-            raise FactsError([_from_pydantic(err, file) for err in exc.errors()]) from None
-    problems = relation_problems(facts, file)
+            raise FactsError([_from_pydantic(err, file, model) for err in exc.errors()]) from None
+    problems = relation_problems(facts, vocabulary, file)
     if problems:
         raise FactsError(problems)
     return facts
 
 
-def relation_problems(facts: Facts, file: str | None = None) -> list[Diagnostic]:
-    """What one party cannot say about itself: unique ids, `of` naming a buyer, hukou only for mainland;
-    and received documents naming a party of this application, each (party, document) once."""
+def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = None) -> list[Diagnostic]:
+    """What one party cannot say about itself: unique ids, `of` naming a party of the role its own
+    role belongs to; and received documents naming a party of this application, each (party,
+    document) once."""
     out: list[Diagnostic] = []
     seen: set[str] = set()
-    buyers = {p.id for p in facts.parties if p.role is Role.buyer}
-    if not buyers:
+    roles = vocabulary.pack.roles
+    principal = vocabulary.principal
+    by_id = {p.id: p.role for p in facts.parties}
+    principals = sorted(p.id for p in facts.parties if roles[p.role].of is None)
+    if not principals:
         out.append(Diagnostic(code="DR510", file=file, path="parties",
-                              message="parties: at least one party with role 'buyer' is required"))
+                              message=f"parties: at least one party with role '{principal}' is required",
+                              zh=f"至少须有一位{roles[principal].zh}" if principal in roles else None))
     for i, party in enumerate(facts.parties):
         at = f"parties[{i}]"
         if party.id in seen:
             out.append(Diagnostic(code="DR511", file=file, path=f"{at}.id",
-                                  message=f"{at}.id: another party already has id {party.id!r}"))
+                                  message=f"{at}.id: another party already has id {_short(party.id)}",
+                                  zh=f"{at}.id: 编号 {_short(party.id)} 已被另一人使用"))
         seen.add(party.id)
-        if party.role is Role.buyer and party.of is not None:
+        owner = roles[party.role].of
+        hint = f"one of: {', '.join(_short(p) for p in principals) or '(none yet)'}"
+        if owner is None and party.of is not None:
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
-                                  message=f"{at}.of: a buyer belongs to no one; remove 'of'"))
-        elif party.role is not Role.buyer and party.of is None:
+                                  message=f"{at}.of: a {party.role} belongs to no one; remove 'of'",
+                                  zh=f"{at}.of: {roles[party.role].zh}不属于任何人,请删除 of"))
+        elif owner is not None and party.of is None:
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
-                                  message=f"{at}.of: a {party.role.value} must name the buyer it belongs to",
-                                  hint=f"one of: {', '.join(sorted(buyers)) or '(no buyer yet)'}"))
-        elif party.of is not None and party.of not in buyers:
+                                  message=f"{at}.of: a {party.role} must name the {owner} it belongs to",
+                                  zh=f"{at}.of: 须写明所属的{roles[owner].zh}", hint=hint))
+        elif owner is not None and by_id.get(party.of or "") != owner:
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
-                                  message=f"{at}.of: names no buyer (got {party.of!r})",
-                                  hint=f"one of: {', '.join(sorted(buyers)) or '(no buyer yet)'}"))
-        if party.hukou is not None and party.identity is not None and party.identity.value != "mainland":
-            out.append(Diagnostic(code="DR513", file=file, path=f"{at}.hukou",
-                                  message=f"{at}.hukou: only mainland parties have a hukou "
-                                          f"(identity is {party.identity.value!r})"))
-    handed: set[tuple[str | None, str]] = set()
+                                  message=f"{at}.of: names no {owner} (got {_short(party.of)})",
+                                  zh=f"{at}.of: 没有这位{roles[owner].zh}({_short(party.of)})", hint=hint))
+    handed: set[tuple[str | None, str, str | None]] = set()
     for i, got in enumerate(facts.received or ()):
         at = f"received[{i}]"
         if got.party is not None and got.party not in seen:
             out.append(Diagnostic(code="DR514", file=file, path=f"{at}.party",
-                                  message=f"{at}.party: names no party (got {got.party!r})",
+                                  message=f"{at}.party: names no party (got {_short(got.party)})",
+                                  zh=f"{at}.party: 没有这个人({_short(got.party)})",
                                   hint=f"one of: {', '.join(sorted(seen))}, or null for the application"))
-        if (got.party, got.document) in handed:
+        if (got.party, got.document, got.stage) in handed:
             out.append(Diagnostic(code="DR515", file=file, path=f"{at}.document",
-                                  message=f"{at}.document: {got.document!r} of {got.party or 'the application'} "
-                                          "is listed twice; give one entry with the totals"))
-        handed.add((got.party, got.document))
+                                  message=f"{at}.document: {_short(got.document)} of "
+                                          f"{_short(got.party) if got.party else 'the application'} "
+                                          "is listed twice; give one entry with the totals",
+                                  zh=f"{at}.document: {_short(got.document)} 重复登记,请合并为一条"))
+        handed.add((got.party, got.document, got.stage))
     return out
 
 
-def unknown_documents(facts: Facts, documents: Collection[str]) -> list[Diagnostic]:
-    """Received documents that the pack's catalog does not have (facts alone cannot know them)."""
+def unknown_documents(facts: Facts, documents: Collection[str], stages: Collection[str]) -> list[Diagnostic]:
+    """Received documents that the pack's catalog does not have, or for a stage it does not have
+    (facts alone cannot know them)."""
     out = []
     for i, got in enumerate(facts.received or ()):
+        if got.stage is not None and got.stage not in stages:
+            at = f"received[{i}].stage"
+            out.append(Diagnostic(code="DR519", path=at, message=f"{at}: the pack has no stage {_short(got.stage)}",
+                                  zh=f"{at}: 规则包没有这一阶段 {_short(got.stage)}",
+                                  hint=did_you_mean(got.stage, stages) or f"one of: {', '.join(stages)}"))
         if got.document not in documents:
             at = f"received[{i}].document"
-            out.append(Diagnostic(code="DR516", path=at, message=f"{at}: the pack has no document {got.document!r}",
+            out.append(Diagnostic(code="DR516", path=at,
+                                  message=f"{at}: the pack has no document {_short(got.document)}",
+                                  zh=f"{at}: 规则包没有资料 {_short(got.document)}",
                                   hint=did_you_mean(got.document, documents)))
     return out
+
+
+def _short(value: object, limit: int = 40) -> str:
+    """A value quoted in a message: never more than a short prefix of what was sent."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -130,59 +160,84 @@ def _path(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
-    names = [p for p in loc if isinstance(p, str)]
-    return _MODELS.get(names[0] if names else "")
+def _model_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model that holds the field at `loc` (`parties[0]` → the party model)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = current.model_fields if isinstance(current, type) and issubclass(current, BaseModel) else {}
+        field = fields.get(part)
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _field_type(loc: Sequence[int | str]) -> Any:
-    model = _model_at(loc[:-1])
-    if model is None or not isinstance(loc[-1], str):
-        return None
-    field = model.model_fields.get(loc[-1])
-    return None if field is None else field.annotation
+def _inner_model(annotation: Any) -> Any:
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        for inner in get_args(arg):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
 
 
 def allowed_values(annotation: Any) -> list[str] | None:
-    """The values an enum or Literal field accepts, unwrapping `X | None`."""
+    """The values a Literal field accepts, unwrapping `X | None`."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     for arg in args:
-        if isinstance(arg, type) and issubclass(arg, Enum):
-            return [str(m.value) for m in arg]
         if get_origin(arg) is Literal:
             return [str(v) for v in get_args(arg)]
     return None
 
 
 _KIND = {
-    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
-    "bool_type": "true or false", "bool_parsing": "true or false",
-    "string_type": "a string", "date_type": "a date YYYY-MM-DD", "date_parsing": "a date YYYY-MM-DD",
-    "date_from_datetime_parsing": "a date YYYY-MM-DD", "date_from_datetime_inexact": "a date YYYY-MM-DD",
-    "list_type": "a list", "model_type": "an object", "model_attributes_type": "an object",
+    "int_type": ("a whole number", "整数"), "int_parsing": ("a whole number", "整数"),
+    "int_from_float": ("a whole number", "整数"),
+    "bool_type": ("true or false", "是或否"), "bool_parsing": ("true or false", "是或否"),
+    "string_type": ("a string", "文字"), "date_type": ("a date YYYY-MM-DD", "日期 YYYY-MM-DD"),
+    "date_parsing": ("a date YYYY-MM-DD", "日期 YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("a date YYYY-MM-DD", "日期 YYYY-MM-DD"),
+    "date_from_datetime_inexact": ("a date YYYY-MM-DD", "日期 YYYY-MM-DD"),
+    "decimal_type": ("a number", "数字"), "decimal_parsing": ("a number", "数字"), "value_error": ("a number", "数字"),
+    "finite_number": ("a finite number", "有限的数字"),
+    "list_type": ("a list", "列表"), "model_type": ("an object", "对象"),
+    "model_attributes_type": ("an object", "对象"),
 }
 
 
-def _from_pydantic(err: Any, file: str | None) -> Diagnostic:
+def _from_pydantic(err: Any, file: str | None, model: type[BaseModel]) -> Diagnostic:
     loc = tuple(err["loc"])
     path = _path(loc) or "facts"
     kind = err["type"]
-    got = err.get("input")
+    got = _short(err.get("input"))
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        known = ", ".join(model.model_fields) if model else ""
-        message = f"{path}: unknown field"
-        return Diagnostic(code="DR504", file=file, path=path, message=message,
-                          hint=f"allowed fields: {known}" if known else None)
+        holder = _model_at(model, loc[:-1])
+        known = list(holder.model_fields) if holder else []
+        hint = did_you_mean(str(loc[-1]), known) or (f"allowed fields: {', '.join(known)}" if known else None)
+        return Diagnostic(code="DR504", file=file, path=path, message=f"{path}: unknown field",
+                          zh=f"{path}: 没有这一项", hint=hint)
     if kind == "missing":
-        return Diagnostic(code="DR505", file=file, path=path, message=f"{path}: is required")
-    allowed = allowed_values(_field_type(loc))
+        return Diagnostic(code="DR505", file=file, path=path, message=f"{path}: is required",
+                          zh=f"{path}: 必须填写")
+    holder = _model_at(model, loc[:-1])
+    field = holder.model_fields.get(str(loc[-1])) if holder is not None and isinstance(loc[-1], str) else None
+    allowed = allowed_values(field.annotation) if field is not None else None
     if kind in ("enum", "literal_error") and allowed:
-        message = f"{path}: must be one of {', '.join(allowed)} (got {got!r})"
+        message = f"{path}: must be one of {', '.join(allowed)} (got {got})"
+        zh = f"{path}: 须为 {', '.join(allowed)} 之一(收到 {got})"
     elif kind in _KIND:
-        message = f"{path}: must be {_KIND[kind]} (got {got!r})"
-    elif kind in ("greater_than_equal", "less_than_equal", "string_too_short", "string_too_long"):
-        message = f"{path}: {err['msg'].lower()} (got {got!r})"
+        en_kind, zh_kind = _KIND[kind]
+        message, zh = f"{path}: must be {en_kind} (got {got})", f"{path}: 须为{zh_kind}(收到 {got})"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = next(iter(err.get("ctx", {}).values()), "")
+        word = {"greater_than_equal": ("at least", "不能小于"), "less_than_equal": ("at most", "不能大于"),
+                "greater_than": ("over", "须大于"), "less_than": ("under", "须小于")}[kind]
+        message, zh = f"{path}: must be {word[0]} {bound} (got {got})", f"{path}: {word[1]} {bound}(收到 {got})"
+    elif kind in ("string_too_short", "string_too_long"):
+        message, zh = f"{path}: {err['msg'].lower()}", f"{path}: 长度不符"
     else:
-        message = f"{path}: {err['msg']} (got {got!r})"
-    return Diagnostic(code="DR506", file=file, path=path, message=message)
+        message, zh = f"{path}: {err['msg']} (got {got})", f"{path}: 无效(收到 {got})"
+    return Diagnostic(code="DR506", file=file, path=path, message=message, zh=zh)

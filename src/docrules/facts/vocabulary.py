@@ -1,126 +1,246 @@
-"""The facts that rules may name: the input models' fields plus facts computed before matching.
+"""A pack's vocabulary: the facts it declares (given and computed), its roles and stages, with their
+words in both languages. Everything a condition, a facts file, a form or a printed checklist names
+comes from here, built from the pack's TOML; the code knows no fact of any policy.
 
-Computed facts are worked out in Python before the facts reach durable-rules, because the engine can
-compare but not do date arithmetic or count other facts — and positive counts avoid its order-dependent
-negation (research note §8): `linked_spouse == 0` instead of "there is no spouse fact".
+It also turns validated facts into the plain values durable-rules is given, computing the pack's
+computed facts on the way, and says which given facts a question about a computed fact asks for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from decimal import Decimal
+from typing import Any, Literal
 
-from pydantic import BaseModel
-
-from ..facts.model import Application, Facts, Party, Role
+from ..pack.model import CountLinked, FactDef, FactKind, MaxLinked, RulePack, YearsSince
+from ..results import Text
+from .computed import count_linked, max_known, years_since
+from .model import Facts
 
 Scope = Literal["application", "party"]
-Kind = Literal["enum", "bool", "int", "date", "str"]
+# Party fields every pack has: which party it is, its role and whom it belongs to. Only `role` may be
+# named in conditions (as an enum over the pack's roles).
+STRUCTURAL = ("id", "role", "of")
 
 
 @dataclass(frozen=True)
 class FactSpec:
     scope: Scope
     name: str
-    kind: Kind
+    kind: FactKind
     values: tuple[str, ...] = ()
-    # When this fact is unknown, the input facts a clerk is asked for instead (computed facts).
-    asks: tuple[tuple[Scope, str], ...] = ()
-    always_known: bool = False
+    definition: FactDef | None = None  # None for `role`
 
+    @property
+    def computed(self) -> YearsSince | CountLinked | MaxLinked | None:
+        return None if self.definition is None else self.definition.computed
 
-def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]]:
-    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-    for arg in args:
-        while get_origin(arg) is not None and get_origin(arg) is not Literal and get_args(arg):
-            arg = get_args(arg)[0]  # Annotated[int, ...] → int
-        if isinstance(arg, type) and issubclass(arg, Enum):
-            return "enum", tuple(str(m.value) for m in arg)
-        if arg is bool:
-            return "bool", ()
-        if arg is int or get_origin(arg) is Literal:
-            return "int", ()
-        if arg is date:
-            return "date", ()
-        if arg is str:
-            return "str", ()
-    raise TypeError(f"no fact kind for {annotation!r}")
-
-
-def _from_model(scope: Scope, model: type[BaseModel], skip: tuple[str, ...]) -> list[FactSpec]:
-    out = []
-    for name, field in model.model_fields.items():
-        if name in skip:
-            continue
-        kind, values = _kind(field.annotation)
-        out.append(FactSpec(scope, name, kind, values, asks=((scope, name),)))
-    return out
-
-
-def _computed() -> list[FactSpec]:
-    asks: tuple[tuple[Scope, str], ...] = (("party", "birth_date"), ("application", "signing_date"))
-    # Two ways of counting years, so that the pack, not the code, says which one the policy means.
-    ages = [FactSpec("party", "age", "int", asks=asks), FactSpec("party", "age_from_birthday", "int", asks=asks)]
-    links = [FactSpec("party", f"linked_{role.value}", "int", always_known=True)
-             for role in Role if role is not Role.buyer]
-    return [*ages, *links]
-
-
-FACTS: dict[tuple[Scope, str], FactSpec] = {
-    (f.scope, f.name): f
-    for f in [*_from_model("application", Application, ()), *_from_model("party", Party, ("id", "of")),
-              *_computed()]
-}
-
-
-def age_on(birth: date, day: date, *, from_birthday: bool = False) -> int:
-    """Full years (周岁) on `day`: a year counts from the day after the birthday, so a person who turns
-    18 on `day` is still 17 here (policy.md §2). `from_birthday` counts it from the birthday itself.
-    A 29 February birthday falls on 1 March in other years."""
-    years = day.year - birth.year
-    try:
-        anniversary = birth.replace(year=day.year)
-    except ValueError:
-        anniversary = date(day.year, 3, 1)
-    if day < anniversary or (day == anniversary and not from_birthday):
-        years -= 1
-    return max(years, 0)
+    @property
+    def always_known(self) -> bool:
+        return isinstance(self.computed, CountLinked) or self.name == "role"
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
+    """A fact's value as durable-rules compares it (JSON: dates as ISO text, decimals as numbers)."""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
-def application_values(facts: Facts, used: frozenset[str]) -> dict[str, Any]:
-    """The application's known facts that some rule names, as plain JSON values."""
-    app = facts.application
-    return {name: _plain(getattr(app, name)) for name in sorted(used) if getattr(app, name) is not None}
+class Vocabulary:
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.principal = pack.principal
+        roles = tuple(pack.roles)
+        self.facts: dict[tuple[Scope, str], FactSpec] = {
+            ("party", "role"): FactSpec("party", "role", "enum", roles)}
+        scopes: tuple[tuple[Scope, dict[str, FactDef]], ...] = (
+            ("application", pack.facts.application), ("party", pack.facts.party))
+        for scope, table in scopes:
+            for name, fact in table.items():
+                self.facts[(scope, name)] = FactSpec(scope, name, fact.kind, tuple(fact.values), fact)
+        self.order = {key: n for n, key in enumerate(self.facts)}
+        self.date_fact = pack.meta.date_fact
+
+    def spec(self, scope: Scope, name: str) -> FactSpec | None:
+        return self.facts.get((scope, name))
+
+    def given(self, scope: Scope) -> list[str]:
+        """The facts a facts file may hold in `scope` (declared and not computed), in pack order."""
+        return [n for (s, n), f in self.facts.items() if s == scope and f.computed is None and n != "role"]
+
+    # values for the engine ----------------------------------------------------------------------
+    def application_values(self, facts: Facts, used: frozenset[str]) -> dict[str, Any]:
+        """The application's known facts that some rule names, as plain JSON values."""
+        app = facts.application
+        out = {}
+        for name in sorted(used):
+            value = getattr(app, name, None)
+            if value is not None:
+                out[name] = _plain(value)
+        return out
+
+    def party_values(self, facts: Facts, day: date | None, used: frozenset[str]) -> list[dict[str, Any]]:
+        """Each party's known facts that some rule names, computed facts included."""
+        parties = facts.parties
+        linked: dict[str, dict[str, list[int]]] = {p.id: {} for p in parties}
+        for n, p in enumerate(parties):
+            if p.of in linked:
+                linked[p.of].setdefault(p.role, []).append(n)
+        names = sorted(used)
+        out = []
+        for n, p in enumerate(parties):
+            values: dict[str, Any] = {}
+            for name in names:
+                spec = self.facts[("party", name)]
+                computed = spec.computed
+                if computed is None:
+                    value = getattr(p, name)
+                    if value is not None:
+                        values[name] = _plain(value)
+                    continue
+                result = self._compute(computed, n, facts, day, linked[p.id])
+                if result is not None:
+                    values[name] = result
+            out.append(values)
+        return out
+
+    def _compute(self, computed: YearsSince | CountLinked | MaxLinked, index: int, facts: Facts,
+                 day: date | None, linked: dict[str, list[int]]) -> int | float | None:
+        party = facts.parties[index]
+        if isinstance(computed, YearsSince):
+            start = getattr(party, computed.fact)
+            if start is None or day is None:
+                return None
+            return years_since(start, day, year_counts_on_anniversary=computed.year_counts_on_anniversary)
+        if isinstance(computed, CountLinked):
+            ids = linked.get(computed.role, [])
+            if computed.excluding is not None:
+                left_out = computed.excluding
+                ids = [i for i in ids if getattr(facts.parties[i], left_out.fact) not in left_out.values]
+            return count_linked({computed.role: len(ids)}, computed.role)
+        members = [index, *(i for role in computed.roles for i in linked.get(role, ()))]
+        return max_known([_plain(getattr(facts.parties[i], computed.fact)) for i in members])
+
+    # questions ---------------------------------------------------------------------------------
+    def inputs(self, scope: Scope, name: str, owner: int, facts: Facts) -> list[tuple[int, str]]:
+        """The given facts to ask for when `name` of `owner` (a party's position, -1 the application)
+        is unknown: itself, or the given facts a computed fact is worked out from that are missing."""
+        computed = self.facts[(scope, name)].computed
+        if computed is None:
+            return [(owner, name)]
+        if isinstance(computed, YearsSince):
+            wanted = [(owner, computed.fact)]
+            if self.date_fact is not None:
+                wanted.append((-1, self.date_fact))
+        elif isinstance(computed, MaxLinked):
+            me = facts.parties[owner].id
+            wanted = [(owner, computed.fact)] + [
+                (i, computed.fact) for i, p in enumerate(facts.parties) if p.of == me and p.role in computed.roles]
+        else:
+            return []
+        return [(who, fact) for who, fact in wanted
+                if getattr(facts.application if who < 0 else facts.parties[who], fact) is None]
+
+    # words -------------------------------------------------------------------------------------
+    def label(self, scope: Scope, name: str) -> Text:
+        spec = self.facts.get((scope, name))
+        if spec is None or spec.definition is None:
+            role = Text(zh="身份角色", en="Role") if name == "role" else None
+            return role or Text(zh=name, en=name)
+        return Text(zh=spec.definition.zh, en=spec.definition.en)
+
+    def role_label(self, role: str) -> Text:
+        found = self.pack.roles.get(role)
+        return Text(zh=role, en=role) if found is None else Text(zh=found.zh, en=found.en)
+
+    def stage_label(self, stage: str) -> Text:
+        found = self.pack.stages.get(stage)
+        return Text(zh=stage, en=stage) if found is None else Text(zh=found.zh, en=found.en)
+
+    def describe(self, gates: dict[tuple[Scope, str], int] | None = None) -> dict[str, Any]:
+        """The given facts for forms and question flows (the page, `docrules ask`, `GET /v1/facts`):
+        by scope, each fact's kind, allowed values, labels, question and help, limits, group, and
+        `gates` (how many rules name it); then the roles, groups and stages. Deterministic."""
+        out: dict[str, Any] = {}
+        value_words: dict[str, Any] = {}
+        scopes: tuple[Scope, ...] = ("application", "party")
+        for scope in scopes:
+            facts: dict[str, Any] = {}
+            if scope == "party":
+                facts["id"] = {"kind": "text", "values": None, "label": {"zh": "称呼/编号", "en": "Name or id"}}
+                facts["role"] = {"kind": "enum", "values": list(self.pack.roles),
+                                 "label": {"zh": "身份角色", "en": "Role"},
+                                 "value_labels": {r: {"zh": d.zh, "en": d.en} for r, d in self.pack.roles.items()}}
+                facts["of"] = {"kind": "text", "values": None, "label": {"zh": "所属", "en": "Belongs to"}}
+            for name in self.given(scope):
+                fact = self.facts[(scope, name)]
+                d = fact.definition
+                assert d is not None
+                labels = {v: t.model_dump() for v, t in d.values.items()}
+                value_words.update(labels)
+                values: list[Any] | None = list(d.values) if d.kind == "enum" else (list(d.choices) or None)
+                facts[name] = {
+                    "kind": d.kind, "values": values, "label": {"zh": d.zh, "en": d.en},
+                    "question": d.question.model_dump() if d.question else None,
+                    "help": d.help.model_dump() if d.help else None,
+                    "min": d.min, "max": d.max, "max_length": d.max_length, "group": d.group,
+                    "gates": (gates or {}).get((scope, name), 0),
+                    "value_labels": labels}
+            out[scope] = facts
+        for role, role_def in self.pack.roles.items():
+            value_words.setdefault(role, {"zh": role_def.zh, "en": role_def.en})
+        value_words.update({"true": {"zh": "是", "en": "Yes"}, "false": {"zh": "否", "en": "No"}})
+        out["values"] = value_words
+        out["roles"] = {r: {"zh": d.zh, "en": d.en, "of": d.of} for r, d in self.pack.roles.items()}
+        out["principal"] = self.principal
+        out["groups"] = {g: t.model_dump() for g, t in self.pack.groups.items()}
+        out["stages"] = {s: {"zh": d.zh, "en": d.en} for s, d in self.pack.stages.items()}
+        return out
 
 
-def party_values(facts: Facts, day: date | None, used: frozenset[str]) -> list[dict[str, Any]]:
-    """Each party's known facts that some rule names, with the computed ones filled in."""
-    links: dict[str, dict[str, int]] = {p.id: {} for p in facts.parties}
-    for p in facts.parties:
-        if p.of in links:
-            links[p.of][p.role.value] = links[p.of].get(p.role.value, 0) + 1
-    out = []
-    names = sorted(used)
-    for p in facts.parties:
-        values: dict[str, Any] = {}
-        for name in names:
-            if name in ("age", "age_from_birthday"):
-                if p.birth_date is not None and day is not None:
-                    values[name] = age_on(p.birth_date, day, from_birthday=name == "age_from_birthday")
-            elif name.startswith("linked_"):
-                values[name] = links[p.id].get(name.removeprefix("linked_"), 0)
-            elif getattr(p, name) is not None:
-                values[name] = _plain(getattr(p, name))
-        out.append(values)
-    return out
+def fact_gates(pack: RulePack, vocabulary: Vocabulary) -> dict[tuple[Scope, str], int]:
+    """For each given fact, how many rules decide on it: directly, through a derived fact, or through
+    a computed fact worked out from it. A form asks first what decides the most."""
+    from ..pack.conditions import ExprError, parse, refs
+
+    scope_of: dict[str, Scope] = {"party": "party", "principal": "party", "app": "application"}
+    derived: dict[tuple[Scope, str], list[str]] = {}
+    for rule in pack.rules:
+        if rule.derive is not None:
+            derived.setdefault(("application" if rule.for_ == "application" else "party", rule.derive),
+                               []).append(rule.when)
+
+    def given(scope: Scope, name: str, seen: set[tuple[Scope, str]]) -> set[tuple[Scope, str]]:
+        if (scope, name) in seen:
+            return set()
+        seen.add((scope, name))
+        if (scope, name) in derived:
+            return {g for when in derived[(scope, name)] for g in named(when, seen)}
+        spec = vocabulary.spec(scope, name)
+        if spec is None:
+            return set()
+        computed = spec.computed
+        if isinstance(computed, YearsSince | MaxLinked):
+            found: set[tuple[Scope, str]] = {("party", computed.fact)}
+            if isinstance(computed, YearsSince) and vocabulary.date_fact:
+                found.add(("application", vocabulary.date_fact))
+            return found
+        return set() if computed is not None else {(scope, name)}
+
+    def named(when: str, seen: set[tuple[Scope, str]]) -> set[tuple[Scope, str]]:
+        try:
+            expr = parse(when, pack.principal)
+        except ExprError:
+            return set()
+        return {g for r in refs(expr) if r.alias in scope_of for g in given(scope_of[r.alias], r.name, seen)}
+
+    counts: dict[tuple[Scope, str], int] = {}
+    for rule in pack.rules:
+        if rule.enabled and rule.derive is None:
+            for key in named(rule.when, set()):
+                counts[key] = counts.get(key, 0) + 1
+    return counts

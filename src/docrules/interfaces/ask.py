@@ -1,7 +1,7 @@
 """`docrules ask`: the question flow for a clerk at a terminal (or with answers piped in).
 
 Check, ask the questions the result names (allowed answers offered), check again, until the rules need
-nothing more; then offer to add parties (a spouse, a guardian...) and go round again; finally print the
+nothing more; then offer to add parties (of the pack's roles) and go round again; finally print the
 checklist. An empty answer leaves a fact unknown (not asked again); end of input stops asking.
 """
 
@@ -16,17 +16,16 @@ import tomli_w
 
 from ..api import Pack
 from ..diagnostics import FactsError
-from ..facts.labels import VALUE_LABELS, Lang, describe_facts, label
-from ..interfaces import render as _render
 from ..results import Result
+from . import render as _render
+from .render import Lang
 
 _WORDS = {
     "intro": {"zh": "逐项回答;直接回车表示暂不清楚。", "en": "Answer each question; press Enter if not known."},
     "add": {"zh": "添加当事人?输入身份角色(回车结束)", "en": "Add a party? Type a role (Enter when done)"},
-    "of": {"zh": "所属购房人", "en": "Belongs to buyer"},
+    "of": {"zh": "所属", "en": "Belongs to"},
     "id": {"zh": "称呼/编号", "en": "Name or id"},
     "saved": {"zh": "已保存", "en": "Saved"},
-    "application": {"zh": "本次购房", "en": "This purchase"},
     "date": {"zh": "日期 YYYY-MM-DD", "en": "date YYYY-MM-DD"},
     "number": {"zh": "整数", "en": "whole number"},
 }
@@ -42,9 +41,11 @@ class _EndOfInput(Exception):
 class _Session:
     def __init__(self, pack: Pack, lang: Lang, stdin: TextIO, stdout: TextIO) -> None:
         self.pack, self.lang, self.stdin, self.stdout = pack, lang, stdin, stdout
-        self.facts: dict[str, Any] = {"application": {}, "parties": [{"id": "buyer", "role": "buyer"}]}
+        principal = pack.vocabulary.principal
+        self.facts: dict[str, Any] = {"application": {}, "parties": [{"id": principal, "role": principal}]}
         self.skipped: set[tuple[str | None, str]] = set()
-        self.described = describe_facts()
+        self.described = pack.describe()
+        self.words = _render.Words.of(pack)
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout)
@@ -58,10 +59,11 @@ class _Session:
         return line.strip()
 
     def word(self, key: str) -> str:
-        return _WORDS[key][self.lang]
+        return _WORDS[key][self.lang] if key in _WORDS else self.words.word(key, self.lang)
 
-    def choices(self, values: list[str]) -> str:
-        return "  ".join(f"{n}) {label(v, self.lang, VALUE_LABELS)} [{v}]" for n, v in enumerate(values, 1))
+    def choices(self, values: list[Any]) -> str:
+        labels = self.described["values"]
+        return "  ".join(f"{n}) {labels.get(str(v), {}).get(self.lang, v)} [{v}]" for n, v in enumerate(values, 1))
 
     def answer(self, spec: dict[str, Any], text: str) -> Any:
         """The answer as a fact value; ValueError when it is not one of the allowed answers."""
@@ -71,13 +73,14 @@ class _Session:
             text = _YES_NO.get(text.lower(), text)
         if values:
             picked = values[int(text) - 1] if text.isdigit() and 0 < int(text) <= len(values) else text
-            if picked not in values:
+            if picked not in [str(v) for v in values]:
                 raise ValueError(text)
             if spec["kind"] == "bool":
                 return picked == "true"
             return int(picked) if spec["kind"] == "int" else picked
-        if spec["kind"] == "int":
-            return int(text.replace(",", "").replace("_", ""))
+        if spec["kind"] in ("int", "decimal"):
+            number = text.replace(",", "").replace("_", "")
+            return int(number) if spec["kind"] == "int" else float(number)
         if spec["kind"] == "date":
             return date.fromisoformat(text).isoformat()
         return text
@@ -92,12 +95,13 @@ class _Session:
         spec = self.described[scope][fact]
         target = self.facts["application"] if party is None else next(
             p for p in self.facts["parties"] if p["id"] == party)
-        who = self.word("application") if party is None else party
+        who = self.words.who(party, self.lang)
+        question = spec.get("question") or spec["label"]
         while True:
             hint = self.hint(spec)
             if hint:
                 self.say(f"  {hint}")
-            text = self.read(f"[{who}] {label(fact, self.lang)}: ")
+            text = self.read(f"[{who}] {question[self.lang]} ")
             if not text:
                 self.skipped.add((party, fact))
                 return
@@ -113,8 +117,8 @@ class _Session:
                     self.say(f"  {diagnostic.message}")
 
     def round(self) -> Result:
-        """Ask the first open question and check again (an answer may make other questions moot, e.g.
-        a full payment and the bank), until none is left that was not skipped."""
+        """Ask the first open question and check again (an answer may make other questions moot),
+        until none is left that was not skipped."""
         while True:
             result = self.pack.check(self.facts)
             pending = [q for q in result.questions if (q.party, q.fact) not in self.skipped]
@@ -137,11 +141,12 @@ class _Session:
         taken = {p["id"] for p in self.facts["parties"]}
         default = next(f"{role}{n or ''}" for n in range(len(taken) + 1) if f"{role}{n or ''}" not in taken)
         party: dict[str, Any] = {"id": self.read(f"{self.word('id')} [{default}]: ") or default, "role": role}
-        if role != "buyer":
-            buyers = [p["id"] for p in self.facts["parties"] if p["role"] == "buyer"]
-            party["of"] = buyers[0]
-            if len(buyers) > 1:
-                party["of"] = self.read(f"{self.word('of')} ({', '.join(buyers)}) [{buyers[0]}]: ") or buyers[0]
+        owner = self.described["roles"][role]["of"]
+        if owner is not None:
+            owners = [p["id"] for p in self.facts["parties"] if p["role"] == owner]
+            party["of"] = owners[0] if owners else None
+            if len(owners) > 1:
+                party["of"] = self.read(f"{self.word('of')} ({', '.join(owners)}) [{owners[0]}]: ") or owners[0]
         self.facts["parties"].append(party)
         try:
             self.pack.facts(self.facts)
@@ -168,7 +173,7 @@ def ask(pack: Pack, lang: Lang, stdin: TextIO, stdout: TextIO, save: Path | None
     """Run the flow; print the checklist; exit code as `docrules check`."""
     session = _Session(pack, lang, stdin, stdout)
     result = session.run()
-    stdout.write("\n" + _render.table(result, lang))
+    stdout.write("\n" + _render.table(result, lang, _render.Words.of(pack, pack.facts(session.facts))))
     if save is not None:
         facts = pack.facts(session.facts).model_dump(mode="json", exclude_none=True)
         text = (tomli_w.dumps(facts) if save.suffix == ".toml"

@@ -25,12 +25,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from ..api import Pack, load_pack
 from ..diagnostics import Diagnostic, DocrulesError
-from ..facts.vocabulary import FACTS
+from ..facts.vocabulary import Vocabulary
 from ..results import Status
 
 CHUNK = 64  # rows per task: large enough that inter-process traffic is a small part of the cost
@@ -52,25 +53,26 @@ class Summary:
         return f"{self.total} applications: " + ", ".join(f"{self.counts[k]} {k}" for k in OUTCOMES)
 
 
-def _kind(scope: str, name: str) -> str:
-    spec = FACTS.get(("application" if scope == "application" else "party", name))
-    return spec.kind if spec is not None else "str"
+def _kind(vocabulary: Vocabulary, scope: str, name: str) -> str:
+    spec = vocabulary.spec("application" if scope == "application" else "party", name)
+    return spec.kind if spec is not None else "text"
 
 
 def _cell(kind: str, text: str) -> Any:
     """A CSV cell as the fact's JSON type; left as text when it is not one, so validation names it."""
-    if kind == "int":
+    if kind in ("int", "decimal"):
         try:
-            return int(text)
-        except ValueError:
+            return int(text) if kind == "int" else Decimal(text)
+        except (ValueError, ArithmeticError):
             return text
     if kind == "bool" and text.lower() in ("true", "false"):
         return text.lower() == "true"
     return text
 
 
-def csv_facts(cells: dict[str, str]) -> dict[str, Any]:
-    """Cells by header (`application.price`, `parties.0.role`) → facts as plain data."""
+def csv_facts(cells: dict[str, str], vocabulary: Vocabulary) -> dict[str, Any]:
+    """Cells by header (`application.price`, `parties.0.role`) → facts as plain data, each cell typed
+    by the kind the pack declares for that fact."""
     out: dict[str, Any] = {}
     parties: dict[int, dict[str, Any]] = {}
     for header, text in cells.items():
@@ -80,10 +82,10 @@ def csv_facts(cells: dict[str, str]) -> dict[str, Any]:
         if scope == "parties":
             number, _, name = rest.partition(".")
             if number.isdigit() and name:
-                parties.setdefault(int(number), {})[name] = _cell(_kind("party", name), text)
+                parties.setdefault(int(number), {})[name] = _cell(_kind(vocabulary, "party", name), text)
                 continue
         elif scope == "application" and rest:
-            out.setdefault("application", {})[rest] = _cell(_kind("application", rest), text)
+            out.setdefault("application", {})[rest] = _cell(_kind(vocabulary, "application", rest), text)
             continue
         out[header] = text  # not a fact path: validation reports it as an unknown field
     out["parties"] = [parties[n] for n in sorted(parties)]
@@ -129,7 +131,7 @@ def check_row(pack: Pack, row: Row, today: date, as_of: date | None) -> tuple[st
     """(outcome, output line) for one row; a row that is not a valid application is an error record."""
     number, payload = row
     try:
-        data = csv_facts(payload) if isinstance(payload, dict) else json.loads(payload)
+        data = csv_facts(payload, pack.vocabulary) if isinstance(payload, dict) else json.loads(payload)
     except json.JSONDecodeError as exc:
         return "errors", _error(number, [Diagnostic(code="DR502", message=f"invalid JSON: {exc.msg} "
                                                     f"(column {exc.colno})")])

@@ -9,32 +9,70 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from datetime import date
+from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydantic import BaseModel
 
 from ..api import default_pack_path, lint, load_pack
 from ..diagnostics import DocrulesError, Severity
-from ..facts.model import Facts
-from ..facts.read import read_facts
 from ..interfaces import batch as _batch_mod
+from ..interfaces import ci as _ci
 from ..interfaces import render as _render
+from ..pack.codes import LINT_CODES, known_pattern
 from ..pack.model import PackFile
 from ..results import Result
-from ..tools.cases import CaseFile, run_cases, update
-from ..tools.coverage import measure
+from ..tools.cases import CaseFile, Outcome, run_cases, update
+from ..tools.coverage import Coverage, measure
 from ..tools.diff import diff_packs
 from ..tools.diff import markdown as diff_markdown
 from ..tools.explain import explain
 
 EXIT_BAD_INPUT = 2
 # What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
-SCHEMAS: dict[str, type[BaseModel]] = {"pack": PackFile, "case": CaseFile, "facts": Facts, "result": Result}
+SCHEMAS: dict[str, type[BaseModel] | None] = {"pack": PackFile, "case": CaseFile, "facts": None, "result": Result}
+
+
+LINT_EPILOG = """\
+Selection (like ruff): the pack's [lint] table (select, extend_select, ignore) applies first;
+--extend-select and --ignore add to it, --select starts afresh without it; the most specific code or
+prefix wins. A warning is also left out when its definition carries a comment `# docrules: ignore[DR401]`
+(on its table header line, inside its table, or on comment lines right above the header). Errors are
+always reported: they refuse the load.
+
+exit codes: 0 nothing reported, 1 findings reported, 2 the pack folder cannot be read or bad arguments"""
+TEST_EPILOG = """\
+A case is a TOML file with [facts] and [expect] (only what is written is checked), or a facts file with
+its golden result in expected/NAME.result.json beside it.
+
+exit codes: 0 every case passed (and coverage reached --min-coverage), 1 a case failed or coverage is
+below --min-coverage (also 0 after --update), 2 bad pack, bad case file, no case found, or bad arguments"""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("docrules")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (reading package metadata slows every start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"docrules {_version()}")
+        parser.exit(0)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)  # keep the epilogs' lines
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -49,46 +87,78 @@ def _date(text: str) -> date:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="docrules", description="Which documents each person must bring, and what "
-                     "blocks signing.")
+                     "blocks signing.", epilog="Each command's --help lists its options and exit codes;\n"
+                     "2 always means bad input, a bad rule pack or bad arguments.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print docrules' version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="check one application file (JSON, TOML, or - for JSON on stdin)")
-    check.add_argument("file")
+    check.add_argument("file", help="the application's facts: .json or .toml, or - for JSON on standard input")
     check.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
-    check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    check.add_argument("--lang", choices=("zh", "en"), default="zh")
+    check.add_argument("--format", choices=("table", "json", "markdown"), default="table",
+                       help="table (default: the clerk's checklist); json (the result contract); markdown")
+    check.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default: zh)")
     check.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
     why = sub.add_parser("explain", help="why each document and issue is there, or why a document is not")
-    why.add_argument("file")
+    why.add_argument("file", help="the application's facts: .json or .toml, or - for JSON on standard input")
     why.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
     why.add_argument("--document", help="only this document's lines")
     why.add_argument("--party", help="only this party's lines and issues")
     why.add_argument("--why-not", metavar="DOCUMENT", help="why this document is not asked for")
-    why.add_argument("--format", choices=("text", "json"), default="text")
-    why.add_argument("--lang", choices=("zh", "en"), default="zh")
+    why.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    why.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default: zh)")
     why.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
     schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
-    schema.add_argument("what", choices=sorted(SCHEMAS))
+    schema.add_argument("what", choices=sorted(SCHEMAS),
+                        help="pack (a rule file), case (a test case file), facts (the input), result (the output)")
+    schema.add_argument("--pack", help="rule pack folder whose facts to describe (default: the Foshan pack)")
 
-    lint_cmd = sub.add_parser("lint", help="find every problem in a rule pack")
+    lint_cmd = sub.add_parser(
+        "lint", help="find every problem in a rule pack",
+        description="Every error and the selected warnings of a rule pack, one located line each. The result "
+        "depends on the files only, not on the day, unless the opt-in DR405 is selected.")
     lint_cmd.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
-    lint_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    lint_cmd.add_argument("--output-format", "--format", dest="format",
+                          choices=("text", "json", "github", "sarif"), default="text",
+                          help="text (default); json; github (GitHub Actions annotations); sarif (SARIF 2.1.0)")
+    lint_cmd.add_argument("--select", type=_codes, action="extend", metavar="CODES",
+                          help="report only these warning codes or prefixes, comma-separated (DR4,DR311); "
+                          "replaces the pack's [lint] select. DR405 (expired policy) is opt-in: name it in full")
+    lint_cmd.add_argument("--extend-select", type=_codes, action="extend", default=[], metavar="CODES",
+                          help="report these codes as well as the selected ones")
+    lint_cmd.add_argument("--ignore", type=_codes, action="extend", default=[], metavar="CODES",
+                          help="leave these warning codes or prefixes out (errors are always reported)")
+    lint_cmd.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                          help="the day DR405 measures expiry against (default: the system date)")
 
     diff = sub.add_parser("diff", help="what a policy change does to saved cases")
     diff.add_argument("old", help="the pack before the change")
     diff.add_argument("new", help="the pack after the change")
     diff.add_argument("cases", nargs="+", type=Path, help="case or facts files, folders, or JSONL files")
-    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                      help="markdown (default, for a review) or json (for tools)")
     diff.add_argument("--fail-on-change", action="store_true", help="exit 1 if any case changed")
+    diff.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                      help="check every case as if signed on this date (to see a change that starts later)")
+    diff.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                      help="the policy date of cases with no signing date (default: the system date)")
 
     test = sub.add_parser("test", help="run a pack's test cases (default: PACK/tests)")
     test.add_argument("pack", nargs="?", help="rule pack folder (default: the Foshan pack)")
     test.add_argument("--cases", nargs="+", type=Path, help="case files or folders (default: PACK/tests)")
+    test.add_argument("-k", dest="keyword", metavar="EXPRESSION",
+                      help="only cases whose file name or description match, as pytest's -k: words joined by "
+                      "and/or, each maybe after not (\"renewal and not urgent\"); case-insensitive")
     test.add_argument("--coverage", action="store_true", help="report outcome coverage")
     test.add_argument("--min-coverage", type=float, metavar="PCT", help="fail below this coverage")
     test.add_argument("--update", action="store_true",
-                      help="write the current results as the expected ones (review the diff!)")
+                      help="write the current results as the expected ones, keeping each case file's comments "
+                      "and layout (review the diff!)")
+    test.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "github"),
+                      default="text", help="text (default); json (one object: cases, totals, coverage); "
+                      "github (GitHub Actions annotations on failing cases and coverage gaps)")
+    test.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report to FILE")
 
     serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
     serve.add_argument("--pack", help="rule pack folder (default: the Foshan pack); reloaded on SIGHUP")
@@ -106,7 +176,51 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
     batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
     batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
+    _document(sub.choices)
     return parser
+
+
+# What each command's exit code means, shown by its --help; and a help text for options declared
+# without one (kept here, apart from the commands' own blocks).
+EXIT_CODES = {
+    "check": "exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete (questions to ask), 2 bad input, "
+             "bad pack or bad arguments",
+    "explain": "exit codes: as check: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input, bad pack "
+               "or bad arguments",
+    "schema": "exit codes: 0 printed, 2 bad arguments",
+    "lint": LINT_EPILOG,
+    "diff": "A note says so when cases were checked on days the change does not touch (e.g. a change that\n"
+            "starts next year, cases signed this year): --as-of checks them all on one day.\n\n"
+            "exit codes: 0 done (1 with --fail-on-change when a case changed), 2 bad pack, bad case or bad arguments",
+    "test": TEST_EPILOG,
+    "serve": "exit codes: 0 stopped, 2 bad pack, missing serve extra or bad arguments",
+    "ask": "exit codes: as check for the final checklist: 0 ready, 1 blocked or needs escalation, 3 incomplete, "
+           "2 bad pack or bad arguments",
+    "batch": "exit codes: 0 every row checked, 2 some rows were errors (recorded in the output), the input "
+             "cannot be read, bad pack or bad arguments",
+}
+OPTION_HELP = {
+    "host": "address to listen on (default: 127.0.0.1)",
+    "port": "port to listen on (default: 8000)",
+    "lang": "language of the questions and labels (default: zh)",
+}
+
+
+def _document(commands: Mapping[str, argparse.ArgumentParser]) -> None:
+    for name, command in commands.items():
+        if command.epilog is None:
+            command.epilog = EXIT_CODES.get(name)
+        for action in command._actions:
+            if action.help is None:
+                action.help = OPTION_HELP.get(action.dest)
+
+
+def _codes(text: str) -> list[str]:
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    for code in codes:
+        if not known_pattern(code):
+            raise argparse.ArgumentTypeError(f"not a lint code or a prefix of one (e.g. DR405, DR4): {code!r}")
+    return codes
 
 
 def _jobs(text: str) -> int:
@@ -153,22 +267,31 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if value is not None and value not in pack.rules.documents:
             print(f"error: {name}: no document '{value}' in pack {pack.name}", file=stderr)
             return EXIT_BAD_INPUT
-    found = explain(read_facts(args.file), pack=pack, as_of=args.as_of, document=args.document,
-                    party=args.party, why_not=args.why_not)
-    text = found.model_dump_json(indent=2) + "\n" if args.format == "json" else _render.explanation(found, args.lang)
+    facts = pack.read_facts(args.file)
+    found = explain(facts, pack=pack, as_of=args.as_of, document=args.document, party=args.party,
+                    why_not=args.why_not)
+    text = (found.model_dump_json(indent=2) + "\n" if args.format == "json"
+            else _render.explanation(found, args.lang, _render.Words.of(pack, facts)))
     stdout.write(text)
     return _render.STATUS_EXIT[found.status]
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    stdout.write(json.dumps(SCHEMAS[args.what].model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
+    # the facts a pack takes are declared by the pack: its own model
+    model = SCHEMAS[args.what] or load_pack(args.pack).facts_model
+    stdout.write(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
 def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    found = lint(args.pack)
+    found = lint(args.pack, today=args.today, select=args.select, extend_select=args.extend_select,
+                 ignore=args.ignore)
     if args.format == "json":
         stdout.write(json.dumps([d.model_dump(mode="json") for d in found], ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "github":
+        stdout.write(_ci.github_diagnostics(found))
+    elif args.format == "sarif":
+        stdout.write(_ci.sarif(found, LINT_CODES, _version()))
     else:
         for diagnostic in found:
             print(diagnostic.render(), file=stdout)
@@ -181,17 +304,18 @@ def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    report = diff_packs(load_pack(args.old), load_pack(args.new), args.cases)
-    stdout.write(report.model_dump_json(indent=2) + "\n" if args.format == "json" else diff_markdown(report))
+    report = diff_packs(load_pack(args.old), load_pack(args.new), args.cases, today=args.today, as_of=args.as_of)
+    text = report.model_dump_json(indent=2, by_alias=True) + "\n" if args.format == "json" else diff_markdown(report)
+    stdout.write(text)
     return 1 if args.fail_on_change and report.changed else 0
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     pack = load_pack(args.pack)
     folder = Path(args.pack) if args.pack else default_pack_path()
-    outcomes = run_cases(pack, args.cases or [folder / "tests"])
+    outcomes = run_cases(pack, args.cases or [folder / "tests"], keyword=args.keyword)
     if not outcomes:
-        print("no test cases found", file=stderr)
+        print("no test cases found" + (f" matching -k {args.keyword!r}" if args.keyword else ""), file=stderr)
         return EXIT_BAD_INPUT
     if args.update:
         changed = [o for o in outcomes if update(o)]
@@ -200,24 +324,46 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"{len(outcomes) - len(changed)} unchanged, {len(changed)} updated", file=stdout)
         return 0
     failed = [o for o in outcomes if not o.passed]
-    for outcome in failed:
-        print(f"FAIL {outcome.case.path}: {outcome.problems[0]}", file=stdout)
-        for problem in outcome.problems[1:]:
-            print(f"  {problem}", file=stdout)
-    low = False
-    if args.coverage or args.min_coverage is not None:
-        coverage = measure(pack.rules, outcomes)
-        for gap in coverage.gaps:
-            print(gap.render(), file=stdout)
-        print(f"coverage: {coverage.percent:.1f}% of outcomes ({coverage.covered}/{coverage.total})", file=stdout)
-        low = args.min_coverage is not None and coverage.percent < args.min_coverage
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", file=stdout)
+    coverage = measure(pack.rules, outcomes) if args.coverage or args.min_coverage is not None else None
+    low = coverage is not None and args.min_coverage is not None and coverage.percent < args.min_coverage
+    reports = [_ci.TestReport(o.case.path.stem, str(o.case.path), tuple(o.problems)) for o in outcomes]
+    if args.junit_xml is not None:
+        args.junit_xml.write_text(_ci.junit_xml(reports, f"docrules test {pack.name}"), encoding="utf-8")
+    summary = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
+    if args.format == "json":
+        stdout.write(json.dumps(_test_json(outcomes, coverage), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "github":
+        stdout.write(_ci.github_tests(reports) + _ci.github_diagnostics(coverage.gaps if coverage else []))
+        print(summary, file=stdout)
+    else:
+        for outcome in failed:
+            print(f"FAIL {outcome.case.path}: {outcome.problems[0]}", file=stdout)
+            for problem in outcome.problems[1:]:
+                print(f"  {problem}", file=stdout)
+        if coverage is not None:
+            for gap in coverage.gaps:
+                print(gap.render(), file=stdout)
+            print(f"coverage: {coverage.percent:.1f}% of outcomes ({coverage.covered}/{coverage.total})",
+                  file=stdout)
+        print(summary, file=stdout)
     return 1 if failed or low else 0
+
+
+def _test_json(outcomes: list[Outcome], coverage: Coverage | None) -> dict[str, Any]:
+    failed = sum(not o.passed for o in outcomes)
+    out: dict[str, Any] = {
+        "cases": [{"case": str(o.case.path), "description": o.case.description, "passed": o.passed,
+                   "problems": o.problems} for o in outcomes],
+        "passed": len(outcomes) - failed, "failed": failed}
+    if coverage is not None:
+        out["coverage"] = {"percent": round(coverage.percent, 1), "covered": coverage.covered,
+                           "total": coverage.total, "gaps": [g.model_dump(mode="json") for g in coverage.gaps]}
+    return out
 
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from ..interfaces.server import serve
+        from .server import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
@@ -227,20 +373,21 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ..interfaces.ask import ask
+    from .ask import ask
 
     return ask(load_pack(args.pack), args.lang, sys.stdin, stdout, args.save)
 
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     pack = load_pack(args.pack)
-    result = pack.check(read_facts(args.file), as_of=args.as_of)
+    facts = pack.read_facts(args.file)
+    result = pack.check(facts, as_of=args.as_of)
     if args.format == "json":
         stdout.write(result.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":
-        stdout.write(_render.markdown(result, args.lang))
+        stdout.write(_render.markdown(result, args.lang, _render.Words.of(pack, facts)))
     else:
-        stdout.write(_render.table(result, args.lang))
+        stdout.write(_render.table(result, args.lang, _render.Words.of(pack, facts)))
     return _render.STATUS_EXIT[result.status]
 
 

@@ -4,27 +4,28 @@ terminal. Everything printed from rule files is plain text (no markup is interpr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Literal
 
-from ..results import Issue, IssueSeverity, Item, Result, Stage, Status, Text
+from ..api import Pack
+from ..facts.model import Facts
+from ..results import Issue, IssueSeverity, Item, Result, Status, Text
 from ..tools.explain import Explanation, RuleReason
 
 Lang = Literal["zh", "en"]
 
+# Generic words; a pack's [words] table says them its own way.
 _WORDS: dict[str, Text] = {
-    "ready": Text(zh="可以签约", en="ready to sign"),
-    "blocked": Text(zh="不能签约", en="signing blocked"),
-    "needs_escalation": Text(zh="须报销售经理", en="refer to the sales manager"),
-    "incomplete": Text(zh="信息不全", en="information missing"),
-    "block": Text(zh="阻止签约", en="Blocks signing"),
-    "escalate": Text(zh="须上报", en="Needs the sales manager"),
+    "ready": Text(zh="可以办理", en="ready"),
+    "blocked": Text(zh="受阻", en="blocked"),
+    "needs_escalation": Text(zh="须上报", en="needs escalation"),
+    "incomplete": Text(zh="尚缺信息", en="facts missing"),
+    "block": Text(zh="受阻原因", en="Blocking"),
+    "escalate": Text(zh="须上报", en="Needs escalation"),
     "warn": Text(zh="注意", en="Warnings"),
     "info": Text(zh="提示", en="Notes"),
-    "eligibility": Text(zh="资格核查(行政服务中心)", en="Eligibility (administrative service centre)"),
-    "signing": Text(zh="签约", en="Signing"),
-    "mortgage": Text(zh="按揭(银行)", en="Mortgage (at the bank)"),
-    "application": Text(zh="本次购房", en="This purchase"),
+    "application": Text(zh="本申请", en="The application"),
     "questions": Text(zh="尚需询问", en="Still to ask"),
     "originals": Text(zh="原件", en="originals"),
     "copies": Text(zh="复印件", en="copies"),
@@ -32,8 +33,7 @@ _WORDS: dict[str, Text] = {
     "status": Text(zh="状态", en="Status"),
     "pack": Text(zh="规则包", en="Rule pack"),
     "as_of": Text(zh="政策日期", en="Policy date"),
-    "maintenance_fund": Text(zh="物业维修资金", en="Maintenance fund"),
-    "yuan": Text(zh="元", en="yuan"),
+    "amount_unit": Text(zh="", en=""),
     "document": Text(zh="资料", en="Document"),
     "notes": Text(zh="备注", en="Notes"),
     "rules": Text(zh="依据", en="Rules"),
@@ -43,25 +43,64 @@ _MARK = {IssueSeverity.block: "✗", IssueSeverity.escalate: "!", IssueSeverity.
          IssueSeverity.info: "i"}
 
 
+@dataclass(frozen=True)
+class Words:
+    """What a printed result calls things: the pack's words, its stages and facts, and each party by
+    role and id ("Parent p1"). Without a pack, ids are printed as they are."""
+
+    words: dict[str, Text] = field(default_factory=dict)
+    stages: dict[str, Text] = field(default_factory=dict)
+    facts: dict[str, Text] = field(default_factory=dict)  # "party.NAME" / "application.NAME"
+    parties: dict[str, Text] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pack: Pack, facts: Facts | None = None) -> Words:
+        vocabulary = pack.vocabulary
+        parties = {}
+        for party in facts.parties if facts is not None else ():
+            role = vocabulary.role_label(party.role)
+            parties[party.id] = Text(zh=f"{role.zh} {party.id}", en=f"{role.en} {party.id}")
+        return cls(words=dict(pack.rules.words),
+                   stages={s: vocabulary.stage_label(s) for s in pack.rules.stages},
+                   facts={f"{scope}.{name}": vocabulary.label(scope, name) for scope, name in vocabulary.facts},
+                   parties=parties)
+
+    def word(self, key: str, lang: Lang) -> str:
+        text = self.words.get(key) or _WORDS.get(key)
+        return key if text is None else getattr(text, lang)
+
+    def stage(self, stage: str, lang: Lang) -> str:
+        text = self.stages.get(stage)
+        return stage if text is None else getattr(text, lang)
+
+    def who(self, party: str | None, lang: Lang) -> str:
+        if party is None:
+            return self.word("application", lang)
+        text = self.parties.get(party)
+        return party if text is None else getattr(text, lang)
+
+    def fact(self, scope: str, name: str, lang: Lang) -> str:
+        text = self.facts.get(f"{scope}.{name}")
+        return name if text is None else getattr(text, lang)
+
+
+PLAIN = Words()
+
+
 def word(key: str, lang: Lang) -> str:
-    text = _WORDS.get(key)
-    return key if text is None else getattr(text, lang)
+    return PLAIN.word(key, lang)
 
 
 def _t(text: Text, lang: Lang) -> str:
     return text.zh if lang == "zh" else text.en
 
 
-def _who(party: str | None, lang: Lang) -> str:
-    return word("application", lang) if party is None else party
-
-
-def _counts(item: Item, lang: Lang) -> str:
+def _counts(item: Item, lang: Lang, words: Words = PLAIN) -> str:
     parts = []
     if item.originals:
-        parts.append(f"{word('originals', lang)} {item.originals}")
+        parts.append(f"{words.word('originals', lang)} {item.originals}")
     if item.copies:
-        parts.append(f"{word('copies', lang)} {item.copies}")
+        parts.append(f"{words.word('copies', lang)} {item.copies}")
     return ", ".join(parts)
 
 
@@ -70,18 +109,18 @@ def box(item: Item) -> str:
     return "[x]" if item.missing is False else "[ ]"
 
 
-def issue_documents(result: Result, issue: Issue, lang: Lang) -> list[str]:
-    """The checklist lines an issue lists (DOCUMENTS_MISSING), as `who: label`."""
+def issue_documents(result: Result, issue: Issue, lang: Lang, words: Words = PLAIN) -> list[str]:
+    """The checklist lines an issue lists (missing documents), as `who: label`."""
     labels = {(i.party, i.document): _t(i.label, lang) for i in result.items}
-    return [f"{_who(d.party, lang)}: {labels.get((d.party, d.document), d.document)}"
+    return [f"{words.who(d.party, lang)}: {labels.get((d.party, d.document), d.document)}"
             for d in issue.documents or ()]
 
 
-def _groups(result: Result) -> Iterator[tuple[Stage | None, str | None, list[Item]]]:
+def _groups(result: Result) -> Iterator[tuple[str | None, str | None, list[Item]]]:
     """The items by (stage, party), in result order; the stage only where a new one begins."""
-    stage: Stage | None = None
+    stage: str | None = None
     for (item_stage, party), items in groupby(result.items, key=lambda i: (i.stage, i.party)):
-        yield (item_stage if item_stage is not stage else None), party, list(items)
+        yield (item_stage if item_stage != stage else None), party, list(items)
         stage = item_stage
 
 
@@ -89,36 +128,43 @@ def _amount(value: int) -> str:
     return f"{value:,}"
 
 
-def table(result: Result, lang: Lang = "zh") -> str:
-    """The clerk's view: blocking issues first, then what each person brings, stage by stage."""
-    out = [f"{word('status', lang)}: {word(result.status.value, lang)} ({result.status.value})"]
+def _question(words: Words, party: str | None, fact: str, lang: Lang) -> str:
+    return f"[{words.who(party, lang)}] {words.fact('application' if party is None else 'party', fact, lang)}"
+
+
+def table(result: Result, lang: Lang = "zh", words: Words = PLAIN) -> str:
+    """The clerk's view: blocking issues first, then what each person brings, stage by stage. Codes
+    are shown only in the English view, for the staff who look them up."""
+    status = words.word(result.status.value, lang)
+    out = [f"{words.word('status', lang)}: {status}" + (f" ({result.status.value})" if lang == "en" else "")]
     for severity in IssueSeverity:
         issues = [i for i in result.issues if i.severity is severity]
         if issues:
-            out += ["", f"{word(severity.value, lang)}:"]
+            out += ["", f"{words.word(severity.value, lang)}:"]
             for i in issues:
-                out.append(f"  {_MARK[severity]} [{_who(i.party, lang)}] {_t(i.message, lang)}  ({i.code})")
-                out += [f"      - {line}" for line in issue_documents(result, i, lang)]
+                code = f"  ({i.code})" if lang == "en" else ""
+                out.append(f"  {_MARK[severity]} [{words.who(i.party, lang)}] {_t(i.message, lang)}{code}")
+                out += [f"      - {line}" for line in issue_documents(result, i, lang, words)]
     if result.questions:
-        out += ["", f"{word('questions', lang)}:"]
-        out += [f"  ? [{_who(q.party, lang)}] {q.fact}" for q in result.questions]
+        out += ["", f"{words.word('questions', lang)}:"]
+        out += [f"  ? {_question(words, q.party, q.fact, lang)}" for q in result.questions]
     for stage, party, items in _groups(result):
         if stage is not None:
-            out += ["", f"== {word(stage.value, lang)} =="]
-        out.append(f"  {_who(party, lang)}:")
+            out += ["", f"== {words.stage(stage, lang)} =="]
+        out.append(f"  {words.who(party, lang)}:")
         for item in items:
-            line = f"    {box(item)} {_t(item.label, lang)}  —  {_counts(item, lang)}"
+            line = f"    {box(item)} {_t(item.label, lang)}  —  {_counts(item, lang, words)}"
             extras = [_t(p, lang) for p in item.pages]
             if extras:
-                line += f"; {word('pages', lang)}: {'、'.join(extras) if lang == 'zh' else ', '.join(extras)}"
+                line += f"; {words.word('pages', lang)}: {'、'.join(extras) if lang == 'zh' else ', '.join(extras)}"
             extras = [_t(n, lang) for n in item.notes]
             if extras:
                 line += f"; {'; '.join(extras)}"
             out.append(line)
     for name, value in result.amounts.items():
-        out += ["", f"{word(name, lang)}: {_amount(value)} {word('yuan', lang)}"]
-    out += ["", f"{word('pack', lang)}: {result.pack.name} {result.pack.version} ({result.pack.digest}); "
-                f"{word('as_of', lang)}: {result.as_of.isoformat()}"]
+        out += ["", f"{words.word(name, lang)}: {_amount(value)} {words.word('amount_unit', lang)}".rstrip()]
+    out += ["", f"{words.word('pack', lang)}: {result.pack.name} {result.pack.version} ({result.pack.digest}); "
+                f"{words.word('as_of', lang)}: {result.as_of.isoformat()}"]
     return "\n".join(out) + "\n"
 
 
@@ -126,21 +172,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(result: Result, lang: Lang = "zh") -> str:
+def markdown(result: Result, lang: Lang = "zh", words: Words = PLAIN) -> str:
+    word = words.word
     out = [f"**{word('status', lang)}: {word(result.status.value, lang)}** (`{result.status.value}`)"]
     if result.issues:
         out += [""]
         for i in result.issues:
-            out.append(f"- {_MARK[i.severity]} **{word(i.severity.value, lang)}** [{_cell(_who(i.party, lang))}] "
+            out.append(f"- {_MARK[i.severity]} **{word(i.severity.value, lang)}** [{_cell(words.who(i.party, lang))}] "
                        f"{_cell(_t(i.message, lang))} (`{i.code}`)")
-            out += [f"  - {_cell(line)}" for line in issue_documents(result, i, lang)]
+            out += [f"  - {_cell(line)}" for line in issue_documents(result, i, lang, words)]
     if result.questions:
         out += ["", f"**{word('questions', lang)}**", ""]
-        out += [f"- [{_cell(_who(q.party, lang))}] `{q.fact}`" for q in result.questions]
+        out += [f"- {_cell(_question(words, q.party, q.fact, lang))} (`{q.fact}`)" for q in result.questions]
     for stage, party, items in _groups(result):
         if stage is not None:
-            out += ["", f"### {word(stage.value, lang)}"]
-        out += ["", f"**{_cell(_who(party, lang))}**", "",
+            out += ["", f"### {words.stage(stage, lang)}"]
+        out += ["", f"**{_cell(words.who(party, lang))}**", "",
                 f"| {word('document', lang)} | {word('originals', lang)} | {word('copies', lang)} "
                 f"| {word('notes', lang)} | {word('rules', lang)} |", "|---|---|---|---|---|"]
         for item in items:
@@ -148,7 +195,7 @@ def markdown(result: Result, lang: Lang = "zh") -> str:
             out.append(f"| {_cell(_t(item.label, lang))} | {item.originals} | {item.copies} "
                        f"| {_cell('; '.join(notes))} | {_cell(', '.join(item.sources))} |")
     for name, value in result.amounts.items():
-        out += ["", f"**{word(name, lang)}**: {_amount(value)} {word('yuan', lang)}"]
+        out += ["", f"**{word(name, lang)}**: {_amount(value)} {word('amount_unit', lang)}".rstrip()]
     out += ["", f"_{result.pack.name} {result.pack.version} ({result.pack.digest}), "
                 f"{word('as_of', lang)} {result.as_of.isoformat()}_"]
     return "\n".join(out) + "\n"
@@ -173,18 +220,18 @@ def _reason_lines(reason: RuleReason) -> list[str]:
     return out
 
 
-def explanation(expl: Explanation, lang: Lang = "zh") -> str:
+def explanation(expl: Explanation, lang: Lang = "zh", words: Words = PLAIN) -> str:
     """Why each line and issue is there, for a clerk: each rule with its tests, ✓ held, ✗ did not, ? unknown."""
     out: list[str] = []
     for found in expl.issues:
         issue = found.issue
-        out.append(f"{_MARK[issue.severity]} {issue.code} [{_who(issue.party, lang)}] {_t(issue.message, lang)}")
+        out.append(f"{_MARK[issue.severity]} {issue.code} [{words.who(issue.party, lang)}] {_t(issue.message, lang)}")
         for reason in found.because:
             out += _reason_lines(reason)
     for line in expl.items:
         item = line.item
-        out.append(f"[{word(item.stage.value, lang)}] {_who(item.party, lang)}: {_t(item.label, lang)} "
-                   f"({word('originals', lang)} {item.originals}, {word('copies', lang)} {item.copies})")
+        out.append(f"[{words.stage(item.stage, lang)}] {words.who(item.party, lang)}: {_t(item.label, lang)} "
+                   f"({words.word('originals', lang)} {item.originals}, {words.word('copies', lang)} {item.copies})")
         for reason in line.because:
             out += _reason_lines(reason)
     if expl.why_not is not None:

@@ -28,7 +28,6 @@ from pydantic import BaseModel
 import docrules
 
 from ..diagnostics import did_you_mean
-from ..facts.labels import describe_facts
 from ..tools.cases import run_cases
 
 MAX_BODY = 256 * 1024  # bytes; a large family's facts are a few KiB
@@ -41,7 +40,9 @@ class ReloadRefused(docrules.DocrulesError):
 
 
 def _located(diagnostic: docrules.Diagnostic) -> dict[str, Any]:
-    return diagnostic.model_dump(mode="json", exclude={"severity"})
+    out = diagnostic.model_dump(mode="json", exclude={"severity", "zh"})
+    out["text"] = {"zh": diagnostic.zh or diagnostic.message, "en": diagnostic.message}
+    return out
 
 
 class PackHolder:
@@ -208,7 +209,9 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
 
     @app.get("/v1/schema/facts")
     def facts_schema() -> Response:
-        return _json(docrules.Facts.model_json_schema())
+        """The facts this pack takes (each pack declares its own)."""
+        with holder.use() as pack:
+            return _json(pack.facts_model.model_json_schema())
 
     @app.get("/v1/schema/result")
     def result_schema() -> Response:
@@ -216,8 +219,10 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
 
     @app.get("/v1/facts")
     def facts_description() -> Response:
-        """Each input fact's kind, allowed values and zh/en labels, for forms and question flows."""
-        return _json(describe_facts())
+        """Each fact the pack takes: kind, allowed values, zh/en labels, question, help, how many rules
+        it decides (`gates`); and the roles, groups and stages. For forms and question flows."""
+        with holder.use() as pack:
+            return _json(pack.describe())
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -239,10 +244,14 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=WEB), name="static")
 
+    described: list[str] = []  # the digest the cached OpenAPI document describes
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        current = holder.current
+        if app.openapi_schema is None or described != [current.digest]:
+            described[:] = [current.digest]
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            facts = docrules.Facts.model_json_schema(ref_template="#/components/schemas/{model}")
+            facts = current.facts_model.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(facts.pop("$defs", {}))
             components["Facts"] = facts

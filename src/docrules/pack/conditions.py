@@ -1,8 +1,12 @@
 """Rule conditions: a small, safe expression language, parsed — never evaluated — into a tree.
 
-    party.hukou == "nonlocal" and party.social_security_months < setting.nonlocal_social_security_months
-    party.role in ["buyer", "spouse"] and not app.deposit_paid
-    buyer.identity in ["hong_kong", "macau"] and missing(party.phone)
+    party.residency == "resident" and party.months_at_address < setting.address_months
+    party.role in ["applicant", "parent"] and not app.fee_paid
+    applicant.residency in ["visitor", "tourist"] and missing(party.email)
+
+`party.X` is the party a rule is about, `app.X` the application, `setting.X` a setting, and `NAME.X`
+(NAME the pack's principal role, e.g. `applicant`) the principal that party belongs to: it is read as the
+alias `principal`, so the rest of the code knows no role name.
 
 Python's own parser reads the text (so precedence and positions are exactly Python's), then only the
 node types below are accepted; anything else is an error with its column. Nothing is ever executed.
@@ -11,10 +15,13 @@ node types below are accepted; anything else is an error with its column. Nothin
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date
 
-ALIASES = ("party", "buyer", "app", "setting")
+ALIASES = ("party", "principal", "app", "setting")
+# CPython 3.11's parser is not safe from several threads at once (gh-106905): reloads run in threads.
+_PARSE_LOCK = threading.Lock()
 Literal_ = bool | int | float | str | date
 OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
        ast.In: "in", ast.NotIn: "not in"}
@@ -27,9 +34,10 @@ class Ref:
     name: str
     line: int = 1
     column: int = 1
+    written: str = field(default="", compare=False)  # the alias as written, for messages
 
     def __str__(self) -> str:
-        return f"{self.alias}.{self.name}"
+        return f"{self.written or self.alias}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class Cmp:
 
 @dataclass(frozen=True)
 class Truth:
-    """A boolean fact (or derived fact) standing alone: `app.deposit_paid`, `party.minor`."""
+    """A boolean fact (or derived fact) standing alone: `app.fee_paid`, `party.adult`."""
 
     ref: Ref
 
@@ -85,20 +93,21 @@ class ExprError(Exception):
         self.message, self.line, self.column, self.hint = message, line, column, hint
 
 
-def parse(text: str) -> Expr:
-    """Parse a condition; an empty one always holds."""
+def parse(text: str, principal: str = "") -> Expr:
+    """Parse a condition; an empty one always holds. `principal` is the pack's principal role."""
     if not text.strip():
         return Const(True)
     try:
         # parenthesised so that a condition may run over several lines, as in a TOML ''' string
-        tree = ast.parse(f"({text}\n)", mode="eval")
+        with _PARSE_LOCK:
+            tree = ast.parse(f"({text}\n)", mode="eval")
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         lines = text.split("\n")
         if line > len(lines):  # at the closing parenthesis we added: the text ended too early
             line, column = len(lines), len(lines[-1]) + 2
         raise ExprError(f"condition is not valid: {exc.msg}", line, column - (line == 1)) from None
-    return _expr(tree.body)
+    return _Reader(principal).expr(tree.body)
 
 
 def _at(node: ast.AST) -> tuple[int, int]:
@@ -110,25 +119,47 @@ def _fail(node: ast.AST, message: str, hint: str | None = None) -> ExprError:
     return ExprError(message, *_at(node), hint)
 
 
-def _expr(node: ast.expr) -> Expr:
-    if isinstance(node, ast.BoolOp):
-        items = tuple(_expr(v) for v in node.values)
-        return And(items) if isinstance(node.op, ast.And) else Or(items)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return Not(_expr(node.operand))
-    if isinstance(node, ast.Compare):
-        return _compare(node)
-    if isinstance(node, ast.Call):
-        return _call(node)
-    if isinstance(node, ast.Attribute):
-        return Truth(_ref(node))
-    value = _literal(node, allow_list=False)
-    if isinstance(value, bool):
-        return Const(value)
-    raise _fail(node, "a condition must be a test, such as party.hukou == \"local\"")
+class _Reader:
+    def __init__(self, principal: str) -> None:
+        self.principal = principal
+
+    def expr(self, node: ast.expr) -> Expr:
+        if isinstance(node, ast.BoolOp):
+            items = tuple(self.expr(v) for v in node.values)
+            return And(items) if isinstance(node.op, ast.And) else Or(items)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Not(self.expr(node.operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            return Truth(self.ref(node))
+        value = _literal(node, allow_list=False)
+        if isinstance(value, bool):
+            return Const(value)
+        raise _fail(node, "a condition must be a test, such as party.age >= 18")
+
+    def compare(self, node: ast.Compare) -> Expr:
+        return _compare(node, self)
+
+    def call(self, node: ast.Call) -> Expr:
+        return _call(node, self)
+
+    def ref(self, node: ast.Attribute) -> Ref:
+        if not isinstance(node.value, ast.Name):
+            raise _fail(node, "a name must be party.X, app.X, setting.X or the principal role's NAME.X")
+        line, column = _at(node)
+        written = node.value.id
+        alias = written
+        if written == self.principal:
+            alias = "principal"
+        elif written == "principal":
+            alias = "?principal"  # only the role's own name stands for the principal
+        return Ref(alias, node.attr, line, column, written)
 
 
-def _compare(node: ast.Compare) -> Expr:
+def _compare(node: ast.Compare, reader: _Reader) -> Expr:
     if len(node.ops) != 1:
         raise _fail(node, "write one comparison at a time, joined with 'and'")
     op = OPS.get(type(node.ops[0]))
@@ -136,48 +167,40 @@ def _compare(node: ast.Compare) -> Expr:
         raise _fail(node, "unknown comparison", "use ==, !=, <, <=, >, >=, in, not in")
     left, right = node.left, node.comparators[0]
     if _is_fact(left):
-        ref = _ref(left)  # type: ignore[arg-type]
+        ref = reader.ref(left)  # type: ignore[arg-type]
         other = right
     elif _is_fact(right) and op not in ("in", "not in"):
-        ref = _ref(right)  # type: ignore[arg-type]
+        ref = reader.ref(right)  # type: ignore[arg-type]
         other, op = left, FLIP[op]
     else:
-        raise _fail(node, "a comparison needs a fact on one side (party.*, buyer.* or app.*)")
+        raise _fail(node, "a comparison needs a fact on one side (party.X, app.X or the principal's NAME.X)")
     value: Literal_ | tuple[Literal_, ...] | Ref
     if isinstance(other, ast.Attribute):
-        value = _ref(other)
+        value = reader.ref(other)
         if value.alias != "setting":
             raise _fail(other, "compare a fact with a value or a setting, not with another fact")
     elif op in ("in", "not in"):
-        # a list literal, or (above) a list-valued setting such as setting.partner_banks
+        # a list literal, or (above) a list-valued setting
         if not isinstance(other, ast.List | ast.Tuple) or not other.elts:
-            raise _fail(other, f"'{op}' needs a list of values, such as [\"mortgage\", \"combination\"]")
+            raise _fail(other, f"'{op}' needs a list of values, such as [\"a\", \"b\"]")
         value = tuple(_literal(e, allow_list=False) for e in other.elts)
     else:
         value = _literal(other, allow_list=False)
     return Cmp(ref, op, value)
 
 
-def _call(node: ast.Call) -> Expr:
+def _call(node: ast.Call, reader: _Reader) -> Expr:
     name = node.func.id if isinstance(node.func, ast.Name) else ""
     if name not in ("known", "missing") or len(node.args) != 1 or node.keywords:
         raise _fail(node, "the only functions are known(fact) and missing(fact)")
     arg = node.args[0]
     if not isinstance(arg, ast.Attribute):
         raise _fail(arg, f"{name}() takes a fact, such as {name}(party.phone)")
-    return Known(_ref(arg), present=name == "known")
+    return Known(reader.ref(arg), present=name == "known")
 
 
 def _is_fact(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-            and node.value.id in ("party", "buyer", "app"))
-
-
-def _ref(node: ast.Attribute) -> Ref:
-    if not isinstance(node.value, ast.Name) or node.value.id not in ALIASES:
-        raise _fail(node, "a name must be party.X, buyer.X, app.X or setting.X")
-    line, column = _at(node)
-    return Ref(node.value.id, node.attr, line, column)
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id != "setting"
 
 
 def _literal(node: ast.expr, *, allow_list: bool) -> Literal_:
@@ -206,7 +229,11 @@ def refs(expr: Expr) -> list[Ref]:
 
 
 _WORDS = {"==": "is", "!=": "is not", "<": "is under", "<=": "is at most", ">": "is over", ">=": "is at least"}
-_WHOSE = {"party": "", "buyer": "the buyer's ", "app": "", "setting": "setting "}
+_WHOSE = {"party": "", "app": "", "setting": "setting "}
+
+
+def _whose(ref: Ref) -> str:
+    return _WHOSE.get(ref.alias, f"the {ref.written}'s ")
 
 
 def _value(value: object) -> str:
@@ -216,16 +243,16 @@ def _value(value: object) -> str:
 
 
 def describe(expr: Expr) -> str:
-    """A test in words a clerk reads: `hukou is nonlocal`, `the buyer's identity is one of taiwan, foreign`."""
+    """A test in words a clerk reads: `age is under 18`, `the applicant's residency is one of a, b`."""
     if isinstance(expr, Cmp):
-        who = f"{_WHOSE[expr.ref.alias]}{expr.ref.name}"
+        who = f"{_whose(expr.ref)}{expr.ref.name}"
         if isinstance(expr.value, tuple):
             return f"{who} is {'one' if expr.op == 'in' else 'none'} of {', '.join(map(_value, expr.value))}"
         return f"{who} {_WORDS[expr.op]} {_value(expr.value)}"
     if isinstance(expr, Known):
-        return f"{_WHOSE[expr.ref.alias]}{expr.ref.name} is {'given' if expr.present else 'not given'}"
+        return f"{_whose(expr.ref)}{expr.ref.name} is {'given' if expr.present else 'not given'}"
     if isinstance(expr, Truth):
-        return f"{_WHOSE[expr.ref.alias]}{expr.ref.name}"
+        return f"{_whose(expr.ref)}{expr.ref.name}"
     if isinstance(expr, Const):
         return "always" if expr.value else "never"
     if isinstance(expr, Not):

@@ -1,10 +1,11 @@
-"""Checks that need a compiled view of the pack, or today's date, on top of `_check`'s:
+"""Checks that need a compiled view of the pack, or today's date, on top of those made while loading:
 
   DR310 a rule whose condition can never hold (contradictory tests on one fact, in every policy period)
   DR311 a value excluded twice in one condition (`x != "a" and x not in ["a", "b"]`): a slip, usually
   DR405 a rule or setting that has expired: nothing of it is in force any more
 
-DR310 and DR311 run on every load; DR405 only in `docrules lint` (a pack does not expire while in use).
+DR310 and DR311 run on every load; DR405 only in `docrules lint`, and only when selected (a pack does
+not expire while in use, and lint's result must not change with the day it runs).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, PackError, Severity
 from ..engine.compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
-from ..facts.vocabulary import FACTS
-from ..pack.conditions import And, Cmp, Expr, Known, Or, parse
-from ..pack.model import RuleDef, RulePack
-from ..pack.validate import ALIAS_SCOPE
+from ..facts.vocabulary import Vocabulary
 from ..tomlsource import source_map
+from .conditions import And, Cmp, Expr, Known, Or, parse
+from .model import RuleDef, RulePack
+from .validate import ALIAS_SCOPE
 
 
 @dataclass
@@ -62,13 +63,13 @@ def _conjuncts(expr: Expr) -> list[Expr]:
     return [c for item in expr.items for c in _conjuncts(item)] if isinstance(expr, And) else [expr]
 
 
-def _satisfiable(tests: list[Expr]) -> bool:
+def _satisfiable(vocabulary: Vocabulary, tests: list[Expr]) -> bool:
     domains: dict[tuple[str, str], _Domain] = {}
 
     def domain(alias: str, name: str) -> _Domain:
         key = (alias, name)
         if key not in domains:
-            spec = FACTS.get((ALIAS_SCOPE[alias], name))
+            spec = vocabulary.spec(ALIAS_SCOPE[alias], name)
             closed: set[object] | None = None
             if spec is not None and spec.kind == "enum":
                 closed = set(spec.values)
@@ -116,30 +117,31 @@ def _narrow(d: _Domain, test: Cmp) -> None:
 
 
 def _never_holds(compiler: Compiler, rule: RuleDef) -> bool:
-    cond = simplify(split_in(compiler.expand(parse(rule.when), {})))
+    cond = simplify(split_in(compiler.expand(compiler.parse(rule.when), {})))
     try:
         found = alternatives(cond, rule)
     except PackError:  # too wide for the engine: reported as DR305 by compiling
         return False
-    return all(not _satisfiable([t for tests in alt.values() for t in tests]) for alt in found)
+    return all(not _satisfiable(compiler.vocabulary, [t for tests in alt.values() for t in tests]) for alt in found)
 
 
-def _excluded_twice(rule: RuleDef) -> list[str]:
+def _excluded_twice(rule: RuleDef, principal: str) -> list[str]:
     """Values a conjunction excludes more than once, read off the rule as written (no derived facts)."""
-    counts = Counter((str(c.ref), c.value) for c in _conjuncts(split_in(parse(rule.when)))
+    counts = Counter((str(c.ref), c.value) for c in _conjuncts(split_in(parse(rule.when, principal)))
                      if isinstance(c, Cmp) and c.op == "!=")
     return [f"{ref} != {value!r}" for (ref, value), n in counts.items() if n > 1]
 
 
 def locate(pack: RulePack, kind: str, key: str, severity: Severity, code: str, message: str,
-           hint: str | None = None) -> Diagnostic:
+           hint: str | None = None, at: tuple[str | int, ...] = ()) -> Diagnostic:
     """A diagnostic about a definition of the pack (rule, document, setting, issue), at the line that
-    defines it; the file is read again, since a loaded pack keeps where, not the text."""
+    defines it, or at the key `at` inside it; the file is read again, since a loaded pack keeps where,
+    not the text."""
     origin = pack.origin(kind, key)
     line = column = None
     if origin is not None:
         try:
-            pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find(origin.path)
+            pos = source_map(Path(origin.file).read_text(encoding="utf-8")).find((*origin.path, *at))
         except OSError:  # changed or gone since the pack was loaded
             pos = None
         line, column = (pos.line, pos.column) if pos else (None, None)
@@ -171,14 +173,14 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
             out.append(locate(pack, "rule", rule.id, Severity.error, "DR310",
                                f"rule '{rule.id}': its condition can never hold",
                                "two of its tests on one fact contradict each other"))
-        for slip in _excluded_twice(rule):
+        for slip in _excluded_twice(rule, pack.principal):
             out.append(locate(pack, "rule", rule.id, Severity.warning, "DR311",
                                f"rule '{rule.id}' excludes a value twice: {slip}"))
     return out
 
 
 def expired(pack: RulePack, today: date) -> list[Diagnostic]:
-    """DR405: dated policy that is over. Not checked on load: a pack does not expire while in use."""
+    """DR405: dated policy that is over. Never checked on load: a pack does not expire while in use."""
     out = [locate(pack, "rule", r.id, Severity.warning, "DR405",
                    f"rule '{r.id}' expired on {r.until}", "remove it, or keep it for re-checking old cases")
            for r in pack.rules if r.until is not None and r.until <= today]

@@ -7,6 +7,7 @@ returned, so a bad edit never replaces a pack that is already in use.
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,10 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, PackError, Severity
-from ..pack.lint import logic_problems
-from ..pack.model import Origin, PackFile, PackMeta, RulePack
-from ..pack.validate import check_pack
 from ..tomlsource import SourceMap, source_map, syntax_error
+from .lint import logic_problems
+from .model import FactDef, FactsDecl, LintSettings, Origin, PackFile, PackMeta, RulePack
+from .validate import check_pack
 
 
 def load_rule_pack(folder: str | Path) -> RulePack:
@@ -40,11 +41,9 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
         return None, [Diagnostic(code="DR100", file=str(root), message="no .toml files in this folder")]
     diagnostics: list[Diagnostic] = []
     files: list[tuple[str, PackFile, SourceMap]] = []
-    digest = hashlib.sha256()
     for path in paths:
         shown = str(path)
         raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
         text = raw.decode("utf-8", errors="replace")
         smap = source_map(text)
         try:
@@ -58,7 +57,7 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
             diagnostics.extend(_schema_errors(shown, smap, data, exc.errors()))
     if diagnostics:
         return None, diagnostics
-    pack, merge_errors = _merge(files, f"sha256:{digest.hexdigest()[:16]}", str(root))
+    pack, merge_errors = _merge(files, str(root))
     if pack is None:
         return None, merge_errors
     found = merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
@@ -82,7 +81,7 @@ _UNION_EXPECTED = {"originals": "a whole number or \"setting.NAME\"",
 
 
 def _where(data: Any, loc: Sequence[str | int]) -> str:
-    """`rules[3].require[0]` reads better as `rule 'minor-documents' require[0]`."""
+    """`rules[3].require[0]` reads better as `rule 'some-rule' require[0]`."""
     rule = _rule_id(data, loc)
     rest = loc[2:] if rule is not None else loc
     text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")
@@ -134,13 +133,15 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
     from ..pack import model as models
 
     section = {"documents": models.DocumentDef, "settings": models.SettingDef, "issues": models.IssueDef,
-               "rules": models.RuleDef, "pack": models.PackMeta}
+               "rules": models.RuleDef, "pack": models.PackMeta, "roles": models.RoleDef,
+               "stages": models.StageDef, "facts": models.FactsDecl, "lint": models.LintSettings}
     parents = [p for p in loc[:-1] if isinstance(p, str)]
     model: Any = models.PackFile
     if parents:
         model = section.get(parents[0])
         nested = {"require": models.Require, "min_copies": models.MinCopies, "amount": models.Amount,
-                  "values": models.DatedValue, "missing_documents": models.MissingDocuments}
+                  "values": models.DatedValue, "missing_documents": models.MissingDocuments,
+                  "reject": models.Reject, "application": models.FactDef, "party": models.FactDef}
         for name in parents[1:]:
             model = nested.get(name, model)
     if model is None:
@@ -149,11 +150,25 @@ def _keys_hint(loc: Sequence[str | int]) -> str | None:
     return f"allowed keys: {', '.join(names)}"
 
 
-def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
-           root: str) -> tuple[RulePack | None, list[Diagnostic]]:
+def meaning_digest(pack: RulePack) -> str:
+    """A hash of what the pack means: its merged, parsed content. Comments, layout, the order of keys
+    in a table and how definitions are spread over files change nothing; the order of catalogs and
+    rules does (it orders checklists and citations)."""
+    # which warnings lint reports is no part of what a check means
+    content = pack.model_dump(mode="json", by_alias=True, exclude={"digest", "origins", "lint"})
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+_SECTIONS = ("role", "group", "stage", "word", "document", "setting", "issue")
+
+
+def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[RulePack | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     meta: PackMeta | None = None
-    merged: dict[str, dict[str, Any]] = {"document": {}, "setting": {}, "issue": {}}
+    lint: LintSettings | None = None
+    merged: dict[str, dict[str, Any]] = {kind: {} for kind in _SECTIONS}
+    facts: dict[str, dict[str, FactDef]] = {"application": {}, "party": {}}
     rules = []
     origins: dict[str, Origin] = {}
 
@@ -176,12 +191,20 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
                 diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
             meta = content.pack
             origins["pack:"] = Origin(file=file, path=("pack",))
-        for kind, section in (("document", content.documents), ("setting", content.settings),
-                              ("issue", content.issues)):
+        if content.lint is not None:
+            if lint is not None:
+                diagnostics.append(Diagnostic(code="DR104", file=file, message="[lint] is defined twice"))
+            lint = content.lint
+            origins["lint:"] = Origin(file=file, path=("lint",))
+        for kind in _SECTIONS:
             plural = f"{kind}s"
-            for key, value in section.items():
+            for key, value in getattr(content, plural).items():
                 if place(kind, key, file, (plural, key), smap):
                     merged[kind][key] = value
+        for scope in ("application", "party"):
+            for key, value in getattr(content.facts, scope).items():
+                if place("fact", f"{scope}.{key}", file, ("facts", scope, key), smap):
+                    facts[scope][key] = value
         for index, rule in enumerate(content.rules):
             if place("rule", rule.id, file, ("rules", index), smap):
                 rules.append(rule)
@@ -190,6 +213,8 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], digest: str,
                                       hint='add pack.toml with [pack] name = "...", version = "..."'))
     if diagnostics or meta is None:
         return None, diagnostics
-    pack = RulePack(meta=meta, documents=merged["document"], settings=merged["setting"],
-                    issues=merged["issue"], rules=rules, digest=digest, origins=origins)
-    return pack, []
+    pack = RulePack(meta=meta, facts=FactsDecl(**facts), roles=merged["role"], groups=merged["group"],
+                    stages=merged["stage"], words=merged["word"], documents=merged["document"],
+                    settings=merged["setting"], issues=merged["issue"], rules=rules, digest="", origins=origins,
+                    lint=lint or LintSettings())
+    return pack.model_copy(update={"digest": meaning_digest(pack)}), []

@@ -10,14 +10,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..api import Pack, Traced, default_pack
-from ..engine.compile import BUYER_PREFIX, Program, all_refs
+from ..engine.compile import PRINCIPAL_PREFIX, Program, all_refs
 from ..facts.model import Facts
 from ..pack.conditions import Expr, Ref, describe, parse, refs
 from ..pack.model import RuleDef, Whose
 from ..results import Issue, Item, PackInfo, Status
 
 Outcome = Literal["holds", "fails", "undecided", "not in force"]
-_ALIAS = {"app": "a", "party": "p", "buyer": "b"}
 
 
 class _Out(BaseModel):
@@ -25,7 +24,7 @@ class _Out(BaseModel):
 
 
 class TestSeen(_Out):
-    test: str  # in words: "hukou is nonlocal"
+    test: str  # in words: "age is under 18"
     held: bool | None  # None: a fact it needs is unknown
     values: dict[str, Any]  # the facts it looked at, as seen (null: unknown)
 
@@ -75,7 +74,7 @@ def _settings_named(pack: Pack, rule: RuleDef, program: Program) -> dict[str, An
         if current.id in seen_rules:
             continue
         seen_rules.add(current.id)
-        for ref in refs(parse(current.when)):
+        for ref in refs(parse(current.when, pack.rules.principal)):
             if ref.alias == "setting":
                 names.append(ref.name)
             else:
@@ -92,7 +91,7 @@ class _Explainer:
         self.pack, self.traced = pack, traced
         self.program = traced.program
         self.facts: Facts = traced.facts
-        self.buyer = traced.trace.buyers
+        self.principal = traced.trace.principals
         # what the engine was given, in order: the application, then each party
         self.seen = list(traced.trace.asserted.values())
         self.index = {r.id: n for n, r in enumerate(pack.rules.rules)}
@@ -103,8 +102,8 @@ class _Explainer:
     def value(self, ref: Ref, subject: int) -> Any:
         if ref.alias == "app":
             return self.seen[0].get(ref.name)
-        # a party's buyer's facts ride on the party's own engine fact
-        return self.seen[1 + subject].get(BUYER_PREFIX + ref.name if ref.alias == "buyer" else ref.name)
+        # a party's principal's facts ride on the party's own engine fact
+        return self.seen[1 + subject].get(PRINCIPAL_PREFIX + ref.name if ref.alias == "principal" else ref.name)
 
     def reason(self, index: int, subject: int) -> RuleReason:
         rule = self.pack.rules.rules[index]
@@ -122,20 +121,26 @@ class _Explainer:
                           outcome=outcome, tests=tests, settings=_settings_named(self.pack, rule, self.program))
 
     def test_seen(self, index: int, subject: int, n: int, test: Expr) -> TestSeen:
-        values = {f"{'' if r.alias == 'party' else r.alias + '.'}{r.name}": self.value(r, subject)
+        values = {f"{'' if r.alias == 'party' else (r.written or r.alias) + '.'}{r.name}": self.value(r, subject)
                   for r in dict.fromkeys(all_refs(test))}
         held: bool | None = (index, subject, n) in self.traced.trace.tests
         if not held and any(v is None for v in values.values()):
             held = None
         return TestSeen(test=describe(test), held=held, values=values)
 
-    def targets(self, rule: RuleDef, subject: int, whose: Whose) -> int:
+    def targets(self, rule: RuleDef, subject: int, written: str) -> int:
+        whose = self.pack.rules.whose(written)
         if whose is Whose.application or subject < 0:
             return -1
-        return self.buyer[subject] if whose is Whose.buyer else subject
+        return self.principal[subject] if whose is Whose.principal else subject
 
     def subjects(self, rule: RuleDef) -> list[int]:
         return list(range(len(self.facts.parties))) if rule.for_ == "party" else [-1]
+
+
+def _documents(item: Item) -> list[str]:
+    """Every document a line stands for: its own, or each of its alternatives."""
+    return [item.document] if item.alternatives is None else [d for group in item.alternatives for d in group]
 
 
 def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: date | None = None,
@@ -150,13 +155,13 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
     fires = sorted(traced.trace.fires)
     items = []
     for item in result.items:
-        if (document and item.document != document) or (party and item.party != party):
+        if (document and document not in _documents(item)) or (party and item.party != party):
             continue
         because = []
         for rule_id in item.rules:
             index = x.index[rule_id]
             rule = pack.rules.rules[index]
-            wholes = [req.whose for req in rule.require if item.document in req.documents]
+            wholes = [req.whose for req in rule.require if item.document in req.named]
             if rule.min_copies is not None:
                 wholes.append(rule.min_copies.whose)
             because += [x.reason(index, s) for r, s in fires if r == index
@@ -169,12 +174,12 @@ def explain(facts: Facts | dict[str, Any], *, pack: Pack | None = None, as_of: d
     if why_not is not None:
         reasons = []
         for index, rule in enumerate(pack.rules.rules):
-            if not rule.enabled or not any(why_not in req.documents for req in rule.require):
+            if not rule.enabled or not any(why_not in req.named for req in rule.require):
                 continue
             reasons += [x.reason(index, s) for s in x.subjects(rule)
                         if not party or x.party_id(s) == party or s < 0]
-        missing = WhyNot(document=why_not, on_the_list=any(i.document == why_not and (not party or i.party == party)
-                                                            for i in result.items), rules=reasons)
+        listed = any(why_not in _documents(i) and (not party or i.party == party) for i in result.items)
+        missing = WhyNot(document=why_not, on_the_list=listed, rules=reasons)
     return Explanation(status=result.status, items=items, issues=issues, why_not=missing, pack=result.pack,
                        as_of=result.as_of)
 

@@ -1,0 +1,1 @@
+"""Facts: the input contract, the pack's vocabulary, computed facts, and reading facts files."""

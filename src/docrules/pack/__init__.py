@@ -1,0 +1,1 @@
+"""Rule packs: their models, loading, validation, lint, and the condition language."""
