@@ -285,7 +285,7 @@ function field(key, label, input, extra = null) {
   const value = s ? holderOf(key)?.[factOf(key)] : undefined;
   const hint = s ? [t(s.help), amountHint(value, state.lang)].filter(Boolean).join(" · ") : "";
   const needsUnknown = s && !s.values && s.kind !== "bool" && value === undefined && !state.unknown.has(key) && asked;
-  return el("div", { class: cls, "data-key": key },
+  return el("div", { class: cls, "data-key": key, "data-group": s?.group ?? null },
     el("label", { for: `f-${key}` }, label, next ? el("span", { class: "badge" }, w("next")) : null),
     el("p", { class: "hint", id: `h-${key}` }, hint),
     el("div", { class: "control" }, input,
