@@ -710,3 +710,45 @@ def test_the_page_follows_the_packs_words(browser: Any, base_url: str, shots: Pa
     assert f"{described['stages']['mortgage']['zh']} (暂停:须先解决上列问题)" in handout
     page.screenshot(path=str(shots / "pack-words.png"), full_page=True)
     context.close()
+
+
+EXAMPLE_PACK = Path(__file__).resolve().parents[1] / "examples" / "business-account"
+
+
+@pytest.mark.skipif(not EXAMPLE_PACK.is_dir(), reason="the example pack is not in this checkout")
+def test_another_pack_works_unchanged(browser: Any, shots: Path) -> None:
+    """The page has no word of the Foshan pack: on the example pack (other facts, roles, stages) it asks
+    that pack's questions in that pack's order, adds that pack's roles and shows its checklist."""
+    with running_server(EXAMPLE_PACK) as (base, _):
+        context, page, errors = _open(browser, base)
+        with urllib.request.urlopen(base + "/v1/facts", timeout=10) as response:
+            described = json.loads(response.read())
+        principal = next(r for r, d in described["roles"].items() if d["of"] is None)
+        first = _party(page)
+        assert page.locator(f'[data-field="{first}.role"]').input_value() == principal
+        roles = {str(b.get_attribute("data-add-role")) for b in page.locator("[data-add-role]").all()}
+        assert roles == set(described["roles"])
+        answers = 0
+        while page.locator(".field.next").count() and answers < 12:
+            field = str(page.locator(".field.next").get_attribute("data-key"))
+            control = page.locator(f'[data-field="{field}"]')
+            if control.evaluate("e => e.tagName") == "SELECT":
+                control.select_option(index=1)  # the first answer the pack allows
+                _settled(page)
+            else:
+                kind = described["application" if field.startswith("app.") else "party"][field.split(".", 1)[1]]["kind"]
+                _set(page, field, {"date": "2026-12-01", "decimal": "10", "int": "10"}.get(kind, "x"))
+            answers += 1
+        assert not page.locator(".field.next").count() and _status(page) in {"ready", "blocked", "needs_escalation"}
+        assert _checklist(page)
+        stages = {t["zh"] for t in described["stages"].values()}
+        assert any(stage in page.locator("#checklist").inner_text() for stage in stages)
+        assert _axe(page) == []
+        shown = page.locator("main").inner_text()
+        assert set(re.findall(r"[A-Za-z_]{2,}", shown)) <= {"English", *re.findall(r"[A-Za-z_]{2,}",
+                                                                                  str(page.locator("#pack").inner_text()))}
+        page.screenshot(path=str(shots / "example-pack.png"), full_page=True)
+        _print(page, shots / "example-pack-print")
+        context.close()
+        assert errors == []
+

@@ -230,7 +230,7 @@ function control(key, label) {
   return el("input", { type: "text", id: `f-${key}`, "data-field": key, "data-focus": `f-${key}`, value: typed,
     "aria-describedby": described, "aria-invalid": errorsOf(key).length ? "true" : null,
     inputmode: numeric ? "decimal" : s.kind === "date" ? "numeric" : null,
-    placeholder: s.kind === "date" ? "YYYY-MM-DD" : null, spellcheck: "false",
+    placeholder: s.kind === "date" ? "YYYY-MM-DD" : null, spellcheck: "false", maxlength: s.max_length ?? null,
     oninput: (e) => {
       if (e.isComposing) return;
       state.unknown.delete(key);
