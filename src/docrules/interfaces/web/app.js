@@ -34,7 +34,11 @@ let sequence = 0;
 
 const $ = (id) => document.getElementById(id);
 const zh = () => state.lang === "zh";
-const w = (key, n = "") => word(state.lang, key, n);
+// A pack's [words] say the page's words its own way (outcomes, amounts, "the application"), key by key.
+const w = (key, n = "") => {
+  const own = state.described?.words?.[key];
+  return own ? t(own).replace("{n}", n) : word(state.lang, key, n);
+};
 const t = (text) => (text && typeof text === "object" ? text[state.lang] ?? text.en ?? "" : String(text ?? ""));
 const list = (items) => items.join(zh() ? "、" : ", ");
 
@@ -669,6 +673,12 @@ function renderStatus() {
   ].filter(Boolean));
 }
 
+// Each amount of the result, named by the pack's words (the amount's name is their key), with separators.
+function amountLines(result) {
+  return Object.entries(result.amounts ?? {}).map(([name, value]) =>
+    `${w(name)}: ${Number(value).toLocaleString("en-US")} ${w("amount_unit")}`.trim());
+}
+
 function groups(items) {
   const out = [];
   for (const item of items) {
@@ -813,8 +823,7 @@ function renderResult() {
         }))));
     }
     $("checklist").replaceChildren(...blocks);
-    const fund = result.amounts.maintenance_fund;
-    $("amounts").textContent = fund === undefined ? "" : `${w("maintenance_fund")}: ${fund.toLocaleString("en-US")} ${w("yuan")}`;
+    $("amounts").replaceChildren(...amountLines(result).map((line) => el("span", { class: "amount" }, line)));
     $("pack").textContent = `${w("pack")}: ${result.pack.name} ${result.pack.version} · ${w("as_of")}: ${result.as_of}`;
     $("pack").dataset.digest = result.pack.digest;  // for support staff (devtools); never shown
   });
@@ -949,10 +958,7 @@ function renderHandout() {
           line.extras.length ? [el("br"), el("small", {}, line.extras.join(zh() ? ";" : "; "))] : null));
     })));
   }
-  const fund = result.amounts.maintenance_fund;
-  if (fund !== undefined) {
-    parts.push(el("p", {}, el("strong", {}, `${w("handout_fund")}: ${fund.toLocaleString("en-US")} ${w("yuan")}`)));
-  }
+  for (const line of amountLines(result)) parts.push(el("p", { class: "amount" }, el("strong", {}, line)));
   parts.push(el("footer", {}, `${w("pack")} ${result.pack.name} ${result.pack.version} · ${w("as_of")} ${result.as_of}`
     + ` · ${w("printed")} ${today()}`));
   $("handout").replaceChildren(...parts);

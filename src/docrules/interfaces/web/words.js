@@ -1,5 +1,6 @@
-// The page's own words, in Chinese and English. Everything the pack names (facts, values, roles,
-// groups, stages, documents, issues) comes from /v1/facts and the results instead.
+// The page's own words, in Chinese and English; a pack's [words] table may say any of them its own way
+// (same key). Everything the pack names (facts, values, roles, groups, stages, documents, issues,
+// amounts) comes from /v1/facts and the results instead.
 
 export const WORDS = {
   title: ["购房签约资料清单", "Documents to sign the sale contract"],
@@ -55,15 +56,12 @@ export const WORDS = {
   originals: ["原件", "Originals"],
   copies: ["复印件", "Copies"],
   notes: ["页码/备注", "Pages / notes"],
-  maintenance_fund: ["物业维修资金", "Maintenance fund"],
-  yuan: ["元", "yuan"],
   pack: ["规则包", "Rule pack"],
   as_of: ["政策日期", "Policy date"],
   handout_title: ["签约须携带的资料", "Documents to bring to sign the contract"],
   handout_lead: ["请按下列清单准备资料,原件核对后退还。已交的资料已打勾。",
                  "Please bring the documents below. Originals are checked and handed back. Ticked ones are already handed in."],
   handout_todo: ["签约前尚需办理", "To be settled before signing"],
-  handout_fund: ["物业维修资金应缴", "Maintenance fund due"],
   handout_unticked: ["{n} 项,见下列未打勾的资料", "{n}: the unticked lines below"],
   stage_blocked: ["(暂停:须先解决上列问题)", "(on hold until the issues above are settled)"],
   stages_of: ["用于:{n}", "For: {n}"],
@@ -86,10 +84,7 @@ export const WORDS = {
   e_today: ["今天", "today"],
   e_id: ["请填写称呼或编号", "Enter a name or id"],
   e_id_taken: ["与其他当事人重复", "Already used by another party"],
-  // Stage names until /v1/facts declares them (`stages`).
-  eligibility: ["资格核查(行政服务中心)", "Eligibility (administrative service centre)"],
-  signing: ["签约", "Signing"],
-  mortgage: ["按揭(银行)", "Mortgage (at the bank)"],
+  amount_unit: ["", ""],
 };
 
 // One word in a language ("zh" or "en"), with {n} filled in.
