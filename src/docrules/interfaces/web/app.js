@@ -657,7 +657,8 @@ function renderStatus() {
   status.textContent = w(shown);
   status.dataset.status = result.status;
   status.dataset.view = shown;
-  const missing = result.items.filter((i) => i.missing === true).length;
+  // papers, not lines: a paper asked at two stages is one paper to bring
+  const missing = new Set(result.items.filter((i) => i.missing === true).map((i) => `${i.party}|${i.document}`)).size;
   const open = state.questions.filter((q) => !state.unknown.has(q.key));
   const next = open[0];
   const acts = result.issues.filter((i) => (i.severity === "block" || i.severity === "escalate") && !i.documents);
