@@ -13,6 +13,7 @@ import docrules
 from bench.generate import applications
 from docrules.interfaces import batch as _batch
 from docrules.interfaces.cli import run
+from docrules.interfaces.ranges import Row
 
 APPS = applications(150, seed=11)
 
@@ -59,7 +60,7 @@ def test_one_and_two_processes_write_the_same_output(tmp_path: Path) -> None:
 
 
 def test_the_policy_date_is_pinned_once_for_the_batch() -> None:
-    rows: list[_batch.Row] = [(n, json.dumps({"parties": [{"id": "b", "role": "buyer"}]}).encode())
+    rows: list[Row] = [(n, json.dumps({"parties": [{"id": "b", "role": "buyer"}]}).encode())
                               for n in range(1, 4)]
     out = io.StringIO()
     _batch.run_batch(rows, out, jobs=1, today=date(2026, 11, 27))

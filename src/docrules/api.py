@@ -6,10 +6,11 @@ import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, compile_pack, policy_boundaries
@@ -71,6 +72,10 @@ class Pack:
     def digest(self) -> str:
         return self.rules.digest
 
+    def today(self) -> date:
+        """The date now where the policy applies (the pack's `timezone`), whatever the server's clock."""
+        return datetime.now(ZoneInfo(self.rules.meta.timezone)).date()
+
     def program(self, day: date, *, trace: bool = False) -> tuple[Program, Ruleset]:
         key = (bisect_right(self._boundaries, day), trace)
         with self._lock:
@@ -123,7 +128,7 @@ class Pack:
              trace: bool) -> Traced:
         valid = self.facts(facts)
         signing = self.facts_date(valid)
-        day = as_of or signing or today or date.today()
+        day = as_of or signing or today or self.today()
         try:
             program, ruleset = self.program(day, trace=trace)
         except PackError as exc:

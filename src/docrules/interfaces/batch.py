@@ -3,8 +3,15 @@
 JSONL (one application per line) or CSV in, JSONL out in input order: `{"line": n, "result": {...}}` or,
 for a row that is not a valid application, `{"line": n, "error": [{"code", "path", "message"}]}` — the
 batch goes on. Rows are checked in worker processes (the engine serialises all calls of a process under
-one lock, so threads would not help); each worker loads and compiles the pack once. The policy `today`
-is pinned once for the whole batch, so re-running a batch gives the same output.
+one lock, so threads would not help); each worker loads and compiles the pack once and refuses a pack
+whose digest is not the one the batch began with. The policy `today` (in the pack's time zone) is
+pinned once for the whole batch, so re-running a batch gives the same output.
+
+A worker that dies has its rows checked again by a fresh one (see `pool`); SIGINT and SIGTERM end the
+run at a chunk boundary with whole lines only, and `OUT.progress.json` says how far it got, so
+`--resume` goes on from there (see `checkpoint`). `--shard I/N` checks one of N contiguous parts
+(see `ranges`); `--only-changed PREVIOUS` writes only rows whose status, items or issues differ from
+an earlier output.
 
 CSV: a header row names each column by its path in the facts, `application.price`,
 `parties.0.role`, `parties.1.of`, ...; an empty cell is an unknown fact, a party whose cells are all
@@ -16,41 +23,34 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
 import os
+import re
+import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from ..api import Pack, load_pack
-from ..diagnostics import Diagnostic, DocrulesError
+from ..diagnostics import Diagnostic, DocrulesError, PackError
 from ..facts.vocabulary import Vocabulary
 from ..results import Status
+from .checkpoint import Checkpoint, sidecar
+from .pool import ChunkFailed, Stop, Supervisor
+from .ranges import Row, Shard, jsonl_range, scan
 
 CHUNK = 64  # rows per task: large enough that inter-process traffic is a small part of the cost
-# A row: its line number in the input, and its raw bytes (JSONL: decoded in the worker, so a line that is
-# not UTF-8 is one bad row) or its cells by header (CSV).
-Row = tuple[int, bytes | dict[str, str]]
+# A row (ranges.Row): its line number in the input, and its raw bytes (JSONL: decoded in the worker, so a
+# line that is not UTF-8 is one bad row) or its cells by header (CSV).
 OUTCOMES = (*(s.value for s in Status), "errors")
-
-
-@dataclass
-class Summary:
-    counts: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def line(self) -> str:
-        return f"{self.total} applications: " + ", ".join(f"{self.counts[k]} {k}" for k in OUTCOMES)
 
 
 def _kind(vocabulary: Vocabulary, scope: str, name: str) -> str:
@@ -112,14 +112,49 @@ def read_rows(source: BinaryIO, csv_input: bool) -> Iterator[Row]:
             yield number, line
 
 
-_pack: Pack | None = None
+class Progress:
+    """A one-line bar with rate and ETA on a terminal; nothing at all otherwise. Counts only: no facts."""
+
+    def __init__(self, stream: TextIO, total: int | None) -> None:
+        self.stream, self.total = stream, total
+        self.enabled = stream.isatty()
+        self.start = self.last = time.monotonic()
+
+    def update(self, done: int, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.2 and not final):
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        text = f"{done} checked, {rate:,.0f}/s"
+        if self.total:
+            share = min(done / self.total, 1.0)
+            bar = "#" * int(share * 30)
+            eta = max(self.total - done, 0) / rate if rate else 0.0
+            text = f"[{bar:<30}] {done}/{self.total} {share:4.0%} {rate:,.0f}/s ETA {eta:4.0f}s"
+        self.stream.write("\r" + text + ("\n" if final else ""))
+        self.stream.flush()
+
+
+
+# A task: rows, and with --only-changed the previous output line of each row (None: it had none).
+Task = tuple[list[Row], list[bytes | None] | None]
+# What a task gives back, per row: (input line, outcome, the output line, or None when unchanged).
+Done = list[tuple[int, str, str | None]]
+_PREVIOUS_LINE = re.compile(rb'^\{"line": ?(\d+),')
+
+_worker_pack: Pack | None = None
 _today: date = date.min
 _as_of: date | None = None
 
 
-def _init(pack_path: str | None, today: date, as_of: date | None) -> None:
-    global _pack, _today, _as_of
-    _pack, _today, _as_of = load_pack(pack_path), today, as_of
+def _init(pack_path: str | None, digest: str, today: date, as_of: date | None) -> None:
+    global _worker_pack, _today, _as_of
+    pack = load_pack(pack_path)
+    if pack.digest != digest:  # the files changed since the batch began: mixed results would be wrong
+        raise PackError([Diagnostic(code="DR544", file=pack_path, message=f"the pack is now {pack.digest}, "
+                                    f"the batch began with {digest}")])
+    _worker_pack, _today, _as_of = pack, today, as_of
 
 
 def _error(number: int, diagnostics: list[Diagnostic]) -> str:
@@ -146,50 +181,156 @@ def check_row(pack: Pack, row: Row, today: date, as_of: date | None) -> tuple[st
     return result.status.value, f'{{"line": {number}, "result": {result.model_dump_json()}}}'
 
 
-def _check_chunk(rows: list[Row]) -> list[tuple[str, str]]:
-    assert _pack is not None, "worker not initialised"
-    return [check_row(_pack, row, _today, _as_of) for row in rows]
+def _compared(record: dict[str, Any]) -> Any:
+    """What --only-changed compares: the status, items and issues of a result, or an error record."""
+    if "result" in record:
+        return [record["result"].get(k) for k in ("status", "items", "issues")]
+    return record.get("error")
 
 
-def _chunks(rows: Iterable[Row]) -> Iterator[list[Row]]:
+def check_task(pack: Pack, task: Task, today: date, as_of: date | None) -> Done:
+    rows, previous = task
+    done: Done = []
+    for i, row in enumerate(rows):
+        outcome, line = check_row(pack, row, today, as_of)
+        if previous is not None:
+            before = previous[i]
+            if before is not None and _compared(json.loads(before)) == _compared(json.loads(line)):
+                done.append((row[0], outcome, None))
+                continue
+        done.append((row[0], outcome, line))
+    return done
+
+
+def _check_in_worker(task: Task) -> Done:
+    assert _worker_pack is not None, "worker not initialised"
+    return check_task(_worker_pack, task, _today, _as_of)
+
+
+def _tasks(rows: Iterable[Row], previous: Iterator[bytes] | None) -> Iterator[Task]:
+    paired = _pair(rows, previous) if previous is not None else ((row, None) for row in rows)
     chunk: list[Row] = []
-    for row in rows:
+    before: list[bytes | None] = []
+    for row, line in paired:
         chunk.append(row)
+        before.append(line)
         if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
+            yield chunk, (before if previous is not None else None)
+            chunk, before = [], []
     if chunk:
-        yield chunk
+        yield chunk, (before if previous is not None else None)
 
 
-class Progress:
-    """A one-line bar with rate and ETA on a terminal; nothing at all otherwise. Counts only: no facts."""
+def _pair(rows: Iterable[Row], previous: Iterator[bytes]) -> Iterator[tuple[Row, bytes | None]]:
+    """Each row with the previous output's line for the same input line (both are in input order)."""
+    held: tuple[int, bytes] | None = None
+    count = 0
+    for row in rows:
+        while held is None or held[0] < row[0]:
+            line = next(previous, None)
+            if line is None:
+                held = (sys.maxsize, b"")
+                break
+            count += 1
+            if not line.strip():
+                continue
+            found = _PREVIOUS_LINE.match(line)
+            if found is None:
+                raise DocrulesError([Diagnostic(code="DR543", file="--only-changed", line=count,
+                                                message="not a line of docrules batch output")])
+            held = (int(found.group(1)), line)
+        yield row, (held[1] if held[0] == row[0] else None)
 
-    def __init__(self, stream: TextIO, total: int | None) -> None:
-        self.stream, self.total = stream, total
-        self.enabled = stream.isatty()
-        self.start = self.last = time.monotonic()
 
-    def update(self, done: int, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.2 and not final):
+@dataclass
+class Summary:
+    counts: Counter[str] = field(default_factory=Counter)
+    written: int = 0
+    last_line: int | None = None  # the input line of the last row done
+    stopped: str | None = None  # a signal's name when one ended the run early
+    failed: str | None = None  # the rows that could not be checked, and why
+    deaths: int = 0  # worker processes that died and whose rows were checked again
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None and self.failed is None
+
+    def line(self) -> str:
+        text = f"{self.total} applications: " + ", ".join(f"{self.counts[k]} {k}" for k in OUTCOMES)
+        if self.written != self.total:
+            text += f"; {self.written} written, {self.total - self.written} unchanged"
+        if self.deaths:
+            text += f"; {self.deaths} worker process(es) died and their rows were checked again"
+        return text
+
+
+def run_batch(rows: Iterable[Row], out: TextIO, *, pack_path: str | None = None, pack: Pack | None = None,
+              jobs: int | None = None, today: date | None = None, as_of: date | None = None,
+              progress: Progress | None = None, previous: Iterator[bytes] | None = None,
+              stop: Stop | None = None, summary: Summary | None = None,
+              checkpoint: Callable[[Summary], None] | None = None) -> Summary:
+    """Check every row, write one JSONL line per row in input order (with `previous`, the lines of an
+    earlier output, only rows whose status, items or issues differ). Raises `PackError` before writing
+    anything if the pack does not load. Ends early, with every line written whole, when `stop.reason`
+    is set; `checkpoint(summary)` is called after lines were written, at most once a second."""
+    pack = pack or load_pack(pack_path)  # in this process too: a bad pack fails here, once, with its diagnostics
+    pinned = today or pack.today()
+    jobs = jobs or default_jobs()
+    stop = stop or Stop()
+    summary = summary or Summary()
+    tasks = _tasks(rows, previous)
+    supervisor = None
+    if jobs == 1:
+        results: Iterable[Done] = _local(pack, tasks, pinned, as_of, stop)
+    else:
+        digest = pack.digest
+        pack.close()
+        supervisor = Supervisor(_check_in_worker, _init, (pack_path, digest, pinned, as_of), jobs, stop=stop)
+        results = supervisor.run(tasks)
+    try:
+        _write(results, out, summary, progress, checkpoint)
+    except ChunkFailed as exc:
+        rows_failed = exc.chunk[0]
+        summary.failed = f"lines {rows_failed[0][0]}-{rows_failed[-1][0]}: {exc.why}"
+    summary.stopped = stop.reason
+    if supervisor is not None:
+        summary.deaths = supervisor.deaths
+    if progress is not None:
+        progress.update(summary.total, final=True)
+    return summary
+
+
+def _local(pack: Pack, tasks: Iterable[Task], today: date, as_of: date | None, stop: Stop) -> Iterator[Done]:
+    for task in tasks:
+        if stop.reason is not None:
             return
-        self.last = now
-        rate = done / max(now - self.start, 1e-9)
-        text = f"{done} checked, {rate:,.0f}/s"
-        if self.total:
-            share = min(done / self.total, 1.0)
-            bar = "#" * int(share * 30)
-            eta = max(self.total - done, 0) / rate if rate else 0.0
-            text = f"[{bar:<30}] {done}/{self.total} {share:4.0%} {rate:,.0f}/s ETA {eta:4.0f}s"
-        self.stream.write("\r" + text + ("\n" if final else ""))
-        self.stream.flush()
+        yield check_task(pack, task, today, as_of)
+
+
+def _write(results: Iterable[Done], out: TextIO, summary: Summary, progress: Progress | None,
+           checkpoint: Callable[[Summary], None] | None) -> None:
+    last = time.monotonic()
+    for done in results:
+        for number, outcome, line in done:
+            summary.counts[outcome] += 1
+            if line is not None:
+                out.write(line + "\n")
+                summary.written += 1
+            summary.last_line = number
+        if progress is not None:
+            progress.update(summary.total)
+        if checkpoint is not None and time.monotonic() - last >= 1.0:
+            checkpoint(summary)
+            last = time.monotonic()
 
 
 def count_rows(path: Path, csv_input: bool) -> int:
     """A quick estimate of the rows of a file for the progress bar (lines, less the CSV header)."""
-    with path.open("rb") as f:
-        lines = sum(1 for line in f if line.strip())
+    lines, _ = scan(path)
     return max(lines - 1, 0) if csv_input else lines
 
 
@@ -197,49 +338,108 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_batch(rows: Iterable[Row], out: TextIO, *, pack_path: str | None = None, jobs: int | None = None,
-              today: date | None = None, as_of: date | None = None, progress: Progress | None = None) -> Summary:
-    """Check every row, write one JSONL line per row in input order; raises `PackError` before
-    writing anything if the pack does not load."""
-    pinned = today or date.today()
-    pack = load_pack(pack_path)  # in this process too: a bad pack fails here, once, with its diagnostics
-    jobs = jobs or default_jobs()
-    summary = Summary()
-    if jobs == 1:
-        results: Iterable[list[tuple[str, str]]] = (
-            [check_row(pack, row, pinned, as_of) for row in chunk] for chunk in _chunks(rows))
-        _write(results, out, summary, progress)
-    else:
-        pack.close()
-        # fork where there is one: the workers inherit the imported modules instead of starting
-        # Python again (~0.5 s each), and each still loads and compiles its own pack
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        with context.Pool(jobs, initializer=_init, initargs=(pack_path, pinned, as_of)) as pool:
-            _write(pool.imap(_check_chunk, _chunks(rows)), out, summary, progress)
-    if progress is not None:
-        progress.update(summary.total, final=True)
-    return summary
+def shard_rows(path: Path, f: BinaryIO, csv_input: bool, shard: Shard | None) -> Iterator[Row]:
+    """The rows of one shard of the file (all of them without a shard)."""
+    if shard is None:
+        return read_rows(f, csv_input)
+    if not csv_input:
+        return jsonl_range(f, *shard.bounds(path.stat().st_size))
+    total = sum(1 for _ in read_rows(f, csv_input))
+    f.seek(0)
+    return islice(read_rows(f, csv_input), *shard.bounds(total))
 
 
-def _write(results: Iterable[list[tuple[str, str]]], out: TextIO, summary: Summary,
-           progress: Progress | None) -> None:
-    for chunk in results:
-        for outcome, line in chunk:
-            summary.counts[outcome] += 1
-            out.write(line + "\n")
-        if progress is not None:
-            progress.update(summary.total)
+@contextmanager
+def stopping_on_signals(stop: Stop) -> Iterator[None]:
+    """SIGINT and SIGTERM ask the batch to stop at the next chunk (only from the main thread)."""
+    def handler(signum: int, frame: Any) -> None:
+        stop.reason = signal.Signals(signum).name
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in saved.items():
+            signal.signal(s, old)
+
+
+def _usage(message: str) -> DocrulesError:
+    return DocrulesError([Diagnostic(code="DR542", message=message)])
 
 
 def main(source: str, output: str | None, *, pack_path: str | None, jobs: int | None, as_of: date | None,
-         stdout: TextIO, stderr: TextIO) -> Summary:
-    """The CLI's `batch`: `source` is a file (CSV if it ends in .csv) or - for JSONL on standard input."""
+         stdout: TextIO, stderr: TextIO, shard: Shard | None = None, resume: bool = False,
+         only_changed: str | None = None, stop: Stop | None = None) -> Summary:
+    """The CLI's `batch`: `source` is a file (CSV if it ends in .csv) or - for JSONL on standard input.
+    SIGINT and SIGTERM stop it from here on (a stop before the first row writes no row)."""
+    stop = stop or Stop()
+    with stopping_on_signals(stop):
+        return _main(source, output, pack_path=pack_path, jobs=jobs, as_of=as_of, stdout=stdout, stderr=stderr,
+                     shard=shard, resume=resume, only_changed=only_changed, stop=stop)
+
+
+def _main(source: str, output: str | None, *, pack_path: str | None, jobs: int | None, as_of: date | None,
+          stdout: TextIO, stderr: TextIO, shard: Shard | None, resume: bool, only_changed: str | None,
+          stop: Stop) -> Summary:
     csv_input = source.endswith(".csv")
-    total = None if source == "-" else count_rows(Path(source), csv_input)
-    progress = Progress(stderr, total)
+    to_file = output not in (None, "-")
+    if source == "-" and (shard or resume):
+        raise _usage("--shard and --resume need an input file, not standard input")
+    if resume and not to_file:
+        raise _usage("--resume needs the output file of the run to resume (-o OUT)")
+    pack = load_pack(pack_path)
+    total, input_sha = (None, "stdin") if source == "-" else scan(Path(source))
+    record = Checkpoint(input=source, input_sha256=input_sha, pack_digest=pack.digest,
+                        today=pack.today().isoformat(), as_of=None if as_of is None else as_of.isoformat(),
+                        shard=None if shard is None else str(shard), only_changed=only_changed)
+    summary = Summary()
+    skip = 0
     with ExitStack() as files:
+        record_path = sidecar(Path(output)) if to_file and output else None
+        if resume and record_path is not None and output is not None:
+            before = Checkpoint.read(record_path)
+            record.today = before.today
+            before.same_run(record, record_path)
+            record = before
+            summary.counts.update(before.counts)
+            summary.written = before.rows_written
+            if before.complete:
+                return summary
+            os.truncate(output, before.output_bytes)
+            skip = before.rows_done
+            out: TextIO = files.enter_context(open(output, "a", encoding="utf-8"))
+        elif to_file and output is not None:
+            out = files.enter_context(open(output, "w", encoding="utf-8"))
+        else:
+            out = stdout
         inp = sys.stdin.buffer if source == "-" else files.enter_context(open(source, "rb"))
-        out = stdout if output in (None, "-") else files.enter_context(open(output, "w", encoding="utf-8"))
-        return run_batch(read_rows(inp, csv_input), out, pack_path=pack_path, jobs=jobs, as_of=as_of,
-                         progress=progress)
+        rows = read_rows(inp, csv_input) if source == "-" else shard_rows(Path(source), inp, csv_input, shard)
+        if skip:
+            rows = islice(rows, skip, None)
+        previous = None
+        if only_changed is not None:
+            previous = iter(files.enter_context(open(only_changed, "rb")))
+        progress = Progress(stderr, None if total is None or shard else max(total - skip - csv_input, 0))
+
+        def save(summary: Summary, *, ended: bool = False) -> None:
+            """Record how far the run got; complete only once it ended with every row done."""
+            if record_path is None:
+                return
+            out.flush()
+            record.rows_done = summary.total
+            record.rows_written = summary.written
+            record.output_bytes = os.fstat(out.fileno()).st_size
+            record.counts = dict(summary.counts)
+            record.next_line = None if summary.last_line is None else summary.last_line + 1
+            record.stopped = summary.stopped or summary.failed
+            record.complete = ended and summary.complete
+            record.save(record_path)
+
+        save(summary)
+        run_batch(rows, out, pack_path=pack_path, pack=pack, jobs=jobs, today=date.fromisoformat(record.today),
+                  as_of=as_of, progress=progress, previous=previous, stop=stop, summary=summary, checkpoint=save)
+        save(summary, ended=True)
+    return summary

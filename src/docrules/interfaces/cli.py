@@ -1,13 +1,15 @@
 """`docrules`: the command line. Parses arguments, calls the public API, renders, sets the exit code.
 
 `check` exit codes: 0 ready, 1 blocked or needs escalation, 3 incomplete, 2 bad input or bad pack.
-`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output) or bad pack.
+`batch` exit codes: 0 every row checked, 2 some rows were errors (recorded in the output), bad pack, or
+rows that could not be checked; 128 + the signal's number when SIGINT or SIGTERM stopped it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -22,6 +24,7 @@ from ..diagnostics import DocrulesError, Severity
 from ..interfaces import batch as _batch_mod
 from ..interfaces import ci as _ci
 from ..interfaces import render as _render
+from ..interfaces.ranges import Shard as _Shard
 from ..pack.codes import LINT_CODES, known_pattern
 from ..pack.model import PackFile
 from ..results import Result
@@ -161,9 +164,20 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report to FILE")
 
     serve = sub.add_parser("serve", help="HTTP JSON API and the clerk's page (needs docrules[serve])")
-    serve.add_argument("--pack", help="rule pack folder (default: the Foshan pack); reloaded on SIGHUP")
+    serve.add_argument("--pack", help="rule pack folder or archive (default: the Foshan pack); reloaded on SIGHUP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=_jobs, default=1,
+                       help="worker processes, each with its own pack (POST /v1/reload is off above 1)")
+    serve.add_argument("--expect-digest", metavar="sha256:...",
+                       help="refuse to start or reload with a pack of any other digest")
+
+    pack_cmd = sub.add_parser("pack", help="build a pack archive named by its digest")
+    pack_sub = pack_cmd.add_subparsers(dest="pack_command", required=True, parser_class=_Parser)
+    build = pack_sub.add_parser("build", help="the pack folder as one NAME-VERSION-sha256-HEX.tar.gz")
+    build.epilog = EXIT_CODES["pack"]
+    build.add_argument("folder", help="rule pack folder")
+    build.add_argument("-o", "--output", default=".", help="the folder to write the archive in (default: .)")
 
     ask = sub.add_parser("ask", help="ask the questions the rules need, then print the checklist")
     ask.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
@@ -176,6 +190,17 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--pack", help="rule pack folder (default: the Foshan pack)")
     batch.add_argument("--jobs", type=_jobs, help="worker processes (default: one per core)")
     batch.add_argument("--as-of", type=_date, help="check every application as if signed on this date")
+    batch.add_argument("--shard", type=_shard, metavar="I/N",
+                       help="check only part I of N (1-based) of the input; the N outputs concatenate to the whole")
+    batch.add_argument("--resume", action="store_true",
+                       help="go on with a stopped run from where OUT.progress.json says it got (needs -o OUT)")
+    batch.add_argument("--only-changed", metavar="PREVIOUS",
+                       help="write only rows whose status, items or issues differ from this earlier output")
+    batch.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="dask: on a Dask cluster (needs docrules[dask]); -o names a folder for the parts")
+    batch.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="the Dask scheduler (default: a local cluster of --jobs processes)")
+    batch.add_argument("--rows-per-part", type=_jobs, default=10_000, metavar="N", help="rows per Dask part")
     _document(sub.choices)
     return parser
 
@@ -197,12 +222,14 @@ EXIT_CODES = {
     "ask": "exit codes: as check for the final checklist: 0 ready, 1 blocked or needs escalation, 3 incomplete, "
            "2 bad pack or bad arguments",
     "batch": "exit codes: 0 every row checked, 2 some rows were errors (recorded in the output), the input "
-             "cannot be read, bad pack or bad arguments",
+             "cannot be read, bad pack or bad arguments; 130/143 stopped by SIGINT/SIGTERM (resume with --resume)",
+    "pack": "exit codes: 0 archive written (its path printed), 2 bad pack or bad arguments",
 }
 OPTION_HELP = {
     "host": "address to listen on (default: 127.0.0.1)",
     "port": "port to listen on (default: 8000)",
     "lang": "language of the questions and labels (default: zh)",
+    "pack_command": "build: the pack folder as one archive named by its digest",
 }
 
 
@@ -223,6 +250,13 @@ def _codes(text: str) -> list[str]:
     return codes
 
 
+def _shard(text: str) -> _Shard:
+    try:
+        return _Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
@@ -232,9 +266,12 @@ def _jobs(text: str) -> int:
 def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Exit 0 when every row was checked, 2 when some rows were not valid applications (their error
     records are in the output) or the input or pack could not be read."""
+    if args.engine == "dask":
+        return _batch_on_dask(args, stderr)
     try:
         summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
-                                  as_of=args.as_of, stdout=stdout, stderr=stderr)
+                                  as_of=args.as_of, stdout=stdout, stderr=stderr, shard=args.shard,
+                                  resume=args.resume, only_changed=args.only_changed)
     except OSError as exc:
         print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
         return EXIT_BAD_INPUT
@@ -246,13 +283,48 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             print(diagnostic.render(), file=stderr)
         return EXIT_BAD_INPUT
     print(summary.line(), file=stderr)
+    where = f"; resume with --resume -o {args.output}" if args.output not in (None, "-") else ""
+    if summary.failed is not None:
+        print(f"error[DR540] stopped after {summary.total} rows: {summary.failed}{where}", file=stderr)
+        return EXIT_BAD_INPUT
+    if summary.stopped is not None:
+        after = "" if summary.last_line is None else f" (input line {summary.last_line})"
+        print(f"stopped by {summary.stopped} after {summary.total} rows{after}, every line written whole{where}",
+              file=stderr)
+        return 128 + getattr(signal, summary.stopped, signal.SIGTERM).value
     return EXIT_BAD_INPUT if summary.counts["errors"] else 0
+
+
+def _batch_on_dask(args: argparse.Namespace, stderr: TextIO) -> int:
+    """Part files and a manifest in the -o folder; exit 0 when every row was checked, 2 otherwise."""
+    unsupported = [name for name in ("shard", "resume", "only_changed") if getattr(args, name)]
+    if unsupported or args.output in (None, "-") or args.file == "-":
+        why = f"--{unsupported[0].replace('_', '-')} is for the local engine" if unsupported else \
+            "--engine dask reads an input file and writes parts to a folder: give FILE and -o FOLDER"
+        print(f"error[DR542] {why}", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        from .. import dask as _dask
+    except ImportError as exc:
+        print(f"docrules batch --engine dask needs the dask extra ({exc.name} is missing): "
+              "pip install 'docrules[dask]'", file=stderr)
+        return EXIT_BAD_INPUT
+    try:
+        manifest = _dask.run_batch(args.file, args.output, pack_path=args.pack, scheduler=args.scheduler,
+                                   rows_per_part=args.rows_per_part, workers=args.jobs or 2, as_of=args.as_of,
+                                   stderr=stderr)
+    except OSError as exc:
+        print(f"error[DR501] cannot open {exc.filename}: {exc.strerror}", file=stderr)
+        return EXIT_BAD_INPUT
+    for failure in manifest["failures"]:
+        print(f"error[DR540] part {failure['part']}: {failure['error']}", file=stderr)
+    return EXIT_BAD_INPUT if manifest["failures"] or manifest["counts"]["errors"] else 0
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
     args = _parser().parse_args(argv)
     command = {"ask": _ask, "batch": _batch, "check": _check, "diff": _diff, "explain": _explain, "lint": _lint,
-               "schema": _schema, "serve": _serve, "test": _test}[args.command]
+               "pack": _pack, "schema": _schema, "serve": _serve, "test": _test}[args.command]
     try:
         return command(args, stdout, stderr)
     except DocrulesError as exc:
@@ -363,12 +435,26 @@ def _test_json(outcomes: list[Outcome], coverage: Coverage | None) -> dict[str, 
 
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:  # the server's dependencies are an extra: the core CLI works without them
-        from .server import serve
+        from .startup import serve
     except ImportError as exc:
         print(f"docrules serve needs the serve extra ({exc.name} is missing): pip install 'docrules[serve]'",
               file=stderr)
         return EXIT_BAD_INPUT
-    serve(args.pack, args.host, args.port)
+    serve(args.pack, args.host, args.port, workers=args.workers, expect_digest=args.expect_digest)
+    return 0
+
+
+def _pack(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..pack.archive import PackFiles
+
+    files = PackFiles.from_dir(args.folder)
+    meta = load_pack(args.folder)
+    try:
+        target = files.build(Path(args.output), meta.name, meta.version)
+    finally:
+        meta.close()
+    print(target, file=stdout)
+    print(files.digest, file=stderr)
     return 0
 
 

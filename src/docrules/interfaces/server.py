@@ -3,7 +3,14 @@
 Needs the `serve` extra (FastAPI + uvicorn). One `PackHolder` owns the pack in use: a reload loads the
 pack again, runs its test cases, and swaps it in with one reference assignment only when both pass.
 A request holds the pack it started with until it ends; a replaced pack is closed when its last
-request is done. Request bodies are never logged (they hold names, ids and phone numbers).
+request is done. Request bodies are never logged (they hold names, ids and phone numbers); each check
+writes one decision record (see `decisions`) with codes and durations only.
+
+Every answer names the pack in `X-Docrules-Pack-Digest`; a request that sends that header pins the
+pack and gets 409 from a server holding another. Given an expected digest, the service refuses to
+start or reload with any other pack, and /healthz is ready only while it holds that one. With
+several worker processes (`workers > 1`) `POST /v1/reload` is refused: a request reaches one worker,
+so it would leave the others on the old pack (see `workers`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import json
 import logging
 import signal
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import date
@@ -28,9 +37,12 @@ from pydantic import BaseModel
 import docrules
 
 from ..diagnostics import did_you_mean
+from ..pack.archive import mismatch
 from ..tools.cases import run_cases
+from .decisions import Decision, decision_log
 
 MAX_BODY = 256 * 1024  # bytes; a large family's facts are a few KiB
+DIGEST_HEADER = "X-Docrules-Pack-Digest"
 WEB = Path(__file__).parent / "web"
 log = logging.getLogger("docrules.server")
 
@@ -49,8 +61,9 @@ class PackHolder:
     """The pack in use and how many requests hold each pack, so a replaced one is closed only when
     nothing uses it any more (closing frees its engine memory; a running check would fail)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, expect: str | None = None) -> None:
         self.path = path
+        self.expect = expect  # the only digest this holder accepts, when given
         self._lock = threading.Lock()
         self._users: dict[int, int] = {}
         self._retired: dict[int, docrules.Pack] = {}
@@ -61,6 +74,11 @@ class PackHolder:
             pack = docrules.load_pack(self.path)
         except docrules.PackError as exc:
             raise ReloadRefused(exc.diagnostics) from None
+        if self.expect is not None and pack.digest != self.expect:
+            found = pack.digest
+            pack.close()
+            raise ReloadRefused(mismatch(str(self.path or docrules.default_pack_path()), found,
+                                         self.expect).diagnostics)
         tests = (self.path or docrules.default_pack_path()) / "tests"
         try:
             failed = [o for o in run_cases(pack, [tests]) if not o.passed] if tests.is_dir() else []
@@ -153,18 +171,23 @@ _FACTS_BODY = {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Facts"}}}}
 
 
-def create_app(pack_path: str | Path | None = None) -> FastAPI:
+def create_app(pack_path: str | Path | None = None, *, expect_digest: str | None = None, workers: int = 1,
+               decisions: logging.Logger | None = None) -> FastAPI:
     """The service for one pack folder (default: the Foshan pack). Raises `ReloadRefused` when the
-    pack does not load or its cases fail, so a broken pack is never served."""
-    holder = PackHolder(None if pack_path is None else Path(pack_path))
+    pack does not load, its cases fail or (given `expect_digest`) it has another digest, so such a pack
+    is never served. `workers` is how many processes serve this app (reload is off above one)."""
+    holder = PackHolder(None if pack_path is None else Path(pack_path), expect_digest)
+    log_decision = decision_log(decisions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         loop = asyncio.get_running_loop()
         # SIGHUP reloads, as for other daemons; loading runs off the event loop. Not possible off the
         # main thread (in-process tests) or on Windows.
-        with suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, _logged_reload))
+        # With several workers the supervisor owns SIGHUP (it restarts the workers one by one).
+        if workers == 1:
+            with suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, _logged_reload))
         yield
 
     def _logged_reload() -> None:
@@ -180,13 +203,29 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.holder = holder
 
+    @app.middleware("http")
+    async def pack_digest(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        """A request id for the decision log, the pin check, and the digest on every answer."""
+        request.state.request_id = uuid.uuid4().hex  # ours only: a client's id might be a name
+        pinned = request.headers.get(DIGEST_HEADER)
+        current = holder.current.digest
+        response: Response
+        if pinned is not None and pinned != current:
+            response = _pin_refused(pinned, current)
+        else:
+            response = await call_next(request)
+        response.headers.setdefault(DIGEST_HEADER, current)
+        response.headers["X-Request-Id"] = request.state.request_id
+        return response
+
     @app.post("/v1/check", openapi_extra={"requestBody": _FACTS_BODY},
               responses={200: {"model": docrules.Result}, 422: {"description": "bad facts, by path"},
                          413: {"description": "body too large"}})
     async def check(request: Request) -> Response:
         """Facts in, the result contract out (the pack digest in `pack`). `?as_of=YYYY-MM-DD` previews
         the policy of another day."""
-        return await _on_facts(request, holder, lambda pack, facts, as_of: pack.check(facts, as_of=as_of))
+        return await _on_facts(request, holder, lambda pack, facts, as_of: pack.check(facts, as_of=as_of),
+                               log_decision)
 
     @app.post("/v1/explain", openapi_extra={"requestBody": _FACTS_BODY},
               responses={200: {"model": docrules.Explanation}, 422: {"description": "bad facts or query, by path"},
@@ -197,13 +236,13 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
         `why_not` why a document is not: every rule that could ask for it, with its tests."""
         return await _on_facts(request, holder, lambda pack, facts, as_of: docrules.explain(
             facts, pack=pack, as_of=as_of, document=_document(pack, document, "document"), party=party,
-            why_not=_document(pack, why_not, "why_not")))
+            why_not=_document(pack, why_not, "why_not")), log_decision)
 
     @app.get("/v1/pack")
     def pack_info() -> Response:
         """The pack in use: name, version, digest, and the settings in force today."""
         with holder.use() as pack:
-            today = date.today()
+            today = pack.today()
             program, _ = pack.program(today)
             return _json({**_info(pack), "as_of": today.isoformat(), "settings": program.settings})
 
@@ -225,13 +264,23 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
             # the pack's [words] too: the page says outcomes and amounts the pack's way
             return _json({**pack.describe(), "words": {k: t.model_dump() for k, t in pack.rules.words.items()}})
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses={503: {"description": "not ready: the pack held is not the expected one"}})
     def healthz() -> Response:
-        return _json({"status": "ok", "pack": _info(holder.current)})
+        """Ready (200) while the pack held is the expected one (any loaded pack when none is expected)."""
+        current = holder.current
+        if holder.expect is None:
+            return _json({"status": "ok", "pack": _info(current)})
+        ready = current.digest == holder.expect
+        return _json({"status": "ok" if ready else "wrong_pack", "pack": _info(current),
+                      "expected_digest": holder.expect}, 200 if ready else 503)
 
     @app.post("/v1/reload", responses={422: {"description": "the edited pack was refused; the old one stays"}})
     def reload() -> Response:
         """Load the pack folder again; swap it in only if it loads and its test cases pass."""
+        if workers > 1:
+            return _json({"reloaded": False, "pack": _info(holder.current), "errors": [{
+                "code": "DR546", "path": None, "hint": "restart the service (or send SIGHUP to its supervisor)",
+                "message": f"reload is off with {workers} worker processes: a request reaches one of them"}]}, 409)
         try:
             old, new = holder.reload()
         except ReloadRefused as exc:
@@ -264,28 +313,53 @@ def create_app(pack_path: str | Path | None = None) -> FastAPI:
 
 
 async def _on_facts(request: Request, holder: PackHolder,
-                    work: Callable[[docrules.Pack, Any, date | None], BaseModel]) -> Response:
+                    work: Callable[[docrules.Pack, Any, date | None], BaseModel],
+                    log_decision: Callable[[Decision], None]) -> Response:
     """Read the facts and `?as_of=`, then run `work` off the event loop (checks are CPU-bound)."""
+    decision = Decision(request_id=request.state.request_id, route=request.url.path)
     data = await _body(request)
     if isinstance(data, Response):
-        return data
-    as_of = _as_of(request)
-    if isinstance(as_of, Response):
-        return as_of
-    return await asyncio.to_thread(_answer, holder, lambda pack: work(pack, data, as_of))
+        response = data
+    else:
+        as_of = _as_of(request)
+        if isinstance(as_of, Response):
+            response = as_of
+        else:
+            response = await asyncio.to_thread(_answer, holder, lambda pack: work(pack, data, as_of),
+                                               request.headers.get(DIGEST_HEADER), decision)
+    decision.finish(response.status_code)
+    log_decision(decision)
+    return response
 
 
-def _answer(holder: PackHolder, work: Callable[[docrules.Pack], BaseModel]) -> Response:
+def _answer(holder: PackHolder, work: Callable[[docrules.Pack], BaseModel], pinned: str | None,
+            decision: Decision) -> Response:
     """Run `work` on the pack in use (held until it returns): its model as JSON, or the errors."""
     with holder.use() as pack:
+        decision.digest = pack.digest
+        if pinned is not None and pinned != pack.digest:  # swapped since the request came in
+            return _pin_refused(pinned, pack.digest)
+        started = time.perf_counter()
         try:
             answer = work(pack)
         except docrules.FactsError as exc:
+            decision.errors = [d.code for d in exc.diagnostics]
             return _json({"errors": [{"code": d.code, "path": d.path, "message": d.message, "hint": d.hint}
                                      for d in exc.diagnostics]}, 422)
         except docrules.EngineError as exc:  # the engine failed this check; the next one gets a fresh ruleset
+            decision.errors = [d.code for d in exc.diagnostics]
             return _json({"errors": [_located(d) for d in exc.diagnostics]}, 500)
-    return Response(answer.model_dump_json(), media_type="application/json")
+        finally:
+            decision.check_ms = (time.perf_counter() - started) * 1000
+    decision.record(answer)
+    response = Response(answer.model_dump_json(), media_type="application/json")
+    response.headers[DIGEST_HEADER] = pack.digest
+    return response
+
+
+def _pin_refused(pinned: str, current: str) -> Response:
+    return _json({"errors": [{"code": "DR545", "path": None, "hint": None,
+                              "message": f"this server holds pack {current}, the request pinned {pinned}"}]}, 409)
 
 
 def _document(pack: docrules.Pack, name: str | None, param: str) -> str | None:
@@ -311,13 +385,3 @@ class _NoQuery(logging.Filter):
             client, method, path, version, status = record.args
             record.args = (client, method, str(path).partition("?")[0], version, status)
         return True
-
-
-def serve(pack: str | None, host: str, port: int) -> None:
-    """Run the service until interrupted. Access logs name method, path and status only."""
-    import uvicorn
-
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(pack)
-    logging.getLogger("uvicorn.access").addFilter(_NoQuery())
-    uvicorn.run(app, host=host, port=port, log_level="info")

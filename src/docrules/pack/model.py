@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from ..results import IssueSeverity, Text
 
@@ -47,6 +48,14 @@ class MissingDocuments(_Def):
     stages: Annotated[list[Id], Field(min_length=1)]
 
 
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"not a time zone name (an IANA name such as 'Europe/Paris'): {name!r}") from None
+    return name
+
+
 class PackMeta(_Def):
     name: Id
     version: Annotated[StrictStr, Field(min_length=1, max_length=32)]
@@ -55,6 +64,9 @@ class PackMeta(_Def):
     # on that day. Without one, a check uses its `as_of` date or today.
     date_fact: FactName | None = None
     missing_documents: MissingDocuments | None = None
+    # Where the policy applies: "today" (for applications with no signing date) is the date there,
+    # not on the server's clock.
+    timezone: Annotated[StrictStr, AfterValidator(_zone)] = "UTC"
 
 
 class RoleDef(_Def):
