@@ -47,13 +47,13 @@ def test_a_wrong_answer_is_asked_again_and_a_party_can_be_added(tmp_path: Path,
     assert "Mortgage bank" in out
     saved = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
     assert saved["parties"][1] == {"id": "spouse", "role": "spouse", "of": "buyer"}
-    assert code == 3 and "Status: information missing" in out
+    assert code == 3 and "Status: Information missing" in out
 
 
 def test_ask_works_with_a_pipe() -> None:
     done = subprocess.run([sys.executable, "-m", "docrules", "ask", "--lang", "en"], input="",
                           capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 3 and "Status: information missing" in done.stdout and not done.stderr
+    assert done.returncode == 3 and "Status: Information missing" in done.stdout and not done.stderr
 
 
 def test_serve_without_the_extra_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,6 +74,9 @@ def _diagnostics(pack: Path) -> list[str]:
      "when = 'party.residency == \"resident\" and pary.age > 1'",
      "rules.toml:14:43: error[DR202] rule 'resident-papers' names 'pary.age', but 'pary' is not a name a "
      "condition knows\n  help: use party.X, app.X, setting.X or applicant.X"),
+    ("rules.toml", "when = 'party.age < 0'", "when = ''",
+     "rules.toml:94:1: error[DR302] rule 'born-after-applying' refuses facts but has no condition: it would "
+     "refuse every check\n  help: give it the condition under which the facts cannot be true"),
     # the vocabulary is checked like the rules
     ("facts.toml", 'of = "applicant"\n\n[roles.referee]', 'of = "referee"\n\n[roles.referee]',
      "facts.toml:8:6: error[DR213] role 'parent' belongs to 'referee', which is not the principal role"),

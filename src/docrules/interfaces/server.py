@@ -397,7 +397,8 @@ def create_app(pack_path: str | Path | None = None, *, expect_digest: str | None
         """Each fact the pack takes: kind, allowed values, zh/en labels, question, help, how many rules
         it decides (`gates`); and the roles, groups and stages. For forms and question flows."""
         with holder.use() as pack:
-            return _json(pack.describe())
+            # the pack's [words] too: the page says outcomes and amounts the pack's way
+            return _json({**pack.describe(), "words": {k: t.model_dump() for k, t in pack.rules.words.items()}})
 
     @app.get("/healthz", responses={503: {"description": "not ready: the pack held is not the expected one"}})
     def healthz() -> Response:

@@ -275,6 +275,9 @@ class _Checker:
             if spec is None or spec.computed is not None:
                 self.emit("DR202", f"rule '{rule.id}' asks for '{name}', which is not a given fact of the {scope}",
                           rule, "ask", _suggest(name, self.vocab.given(scope)), needle=name)
+        if rule.reject is not None and not rule.when.strip():
+            self.emit("DR302", f"rule '{rule.id}' refuses facts but has no condition: it would refuse every check",
+                      rule, "reject", "give it the condition under which the facts cannot be true")
         if rule.reject is not None and self.vocab.spec(scope, rule.reject.fact) is None:
             self.emit("DR202", f"rule '{rule.id}' refuses unknown fact '{rule.reject.fact}'", rule, "reject",
                       _suggest(rule.reject.fact, [n for (s, n) in self.vocab.facts if s == scope]),
