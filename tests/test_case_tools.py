@@ -171,3 +171,10 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert "exit codes:" in command.format_help(), name
         undocumented = [a.dest for a in command._actions if not a.help]
         assert undocumented == [], name
+
+
+def test_a_case_file_that_is_not_utf8_is_one_located_line(tmp_path: Path) -> None:
+    case = tmp_path / "bad.toml"
+    case.write_bytes(b'description = "caf\xe9"\n[facts]\nparties = []\n')
+    code, out, err = _run("test", "--cases", str(case))
+    assert code == 2 and out == "" and err.startswith(f"{case}:1:") and "DR526" in err and "Traceback" not in err

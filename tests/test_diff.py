@@ -49,7 +49,18 @@ def test_diff_of_saved_applications_in_jsonl(tmp_path: Path, pack_copy: Path) ->
     assert code == 1
     assert f"### {saved}:1" in out and f"{saved}:2" not in out.replace(f"{saved}:2:", "")
     assert "- issue removed: NONLOCAL_SOCIAL_SECURITY_SHORT (b)" in out
-    assert f"- could not read {saved}:3: {saved}:3: error[DR502] invalid JSON: Expecting value" in out
+    assert f"- could not read {saved}:3: {saved}:3:1: error[DR502] invalid JSON: Expecting value" in out
     code, out, _ = _run("diff", str(docrules.default_pack_path()), str(pack_copy), str(saved), "--format", "json")
     assert code == 0 and json.loads(out)["totals"] == {
         "cases": 3, "changed": 1, "newly_blocked": 0, "newly_ready": 0, "errors": 1}
+
+
+def test_saved_applications_that_are_not_valid_input_are_errors_not_tracebacks(tmp_path: Path,
+                                                                                 pack: docrules.Pack) -> None:
+    saved = tmp_path / "saved.jsonl"
+    good = json.dumps({"parties": [{"id": "b", "role": "buyer"}]}).encode()
+    huge = b'{"application": {"price": 1' + b"0" * 30 + b'}, "parties": [{"id": "b", "role": "buyer"}]}'
+    saved.write_bytes(b"\n".join([good, huge, b"\xff\xfe not utf-8", b"[" * 5000, good]) + b"\n")
+    report = diff_packs(pack, pack, [saved], today=date(2026, 11, 27))
+    assert report.totals.cases == 5 and report.totals.errors == 3
+    assert [e.error.split("] ")[0].rsplit("[", 1)[1] for e in report.errors] == ["DR524", "DR526", "DR522"]

@@ -7,51 +7,15 @@ for the clerk's page.
 
 from __future__ import annotations
 
-import json
-import sys
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, FactsError, did_you_mean
-from ..tomlsource import syntax_error
 from .model import Facts
 from .vocabulary import Vocabulary
-
-
-def read_data(source: str | Path) -> Any:
-    """Read a facts file as plain data: `.toml` as TOML, anything else (and `-`, standard input) as
-    JSON. The pack validates it (`Pack.facts`)."""
-    name = str(source)
-    try:
-        text = sys.stdin.read() if name == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FactsError([Diagnostic(code="DR501", file=name, message=f"cannot read: {exc.strerror}")]) from None
-    data: Any
-    if name.endswith(".toml"):
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise FactsError([syntax_error("DR502", name, exc)]) from None
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FactsError(
-                [Diagnostic(code="DR502", file=name, line=exc.lineno, column=exc.colno,
-                            message=f"invalid JSON: {exc.msg}")]
-            ) from None
-    return data
-
-
-def read_facts(source: str | Path, model: type[Facts], vocabulary: Vocabulary) -> Facts:
-    """Read a facts file and validate it for a pack."""
-    name = str(source)
-    return parse_facts(read_data(source), model, vocabulary, file=None if name == "-" else name)
 
 
 def parse_facts(data: object, model: type[Facts], vocabulary: Vocabulary, *, file: str | None = None) -> Facts:

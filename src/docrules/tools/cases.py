@@ -11,7 +11,6 @@ its comments and layout (`rewrite.py`).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,9 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..api import Pack, Traced
 from ..diagnostics import Diagnostic, DocrulesError, FactsError
-from ..facts.read import read_data
+from ..facts.boundary import parse_bytes, read_bounded, read_data
 from ..results import Result, Status
-from ..tomlsource import syntax_error
 from .rewrite import rewrite_expect
 
 
@@ -115,13 +113,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 def load_case(path: Path) -> Case:
     """Read one case; a TOML file with a `[facts]` table is a case file, anything else a facts file."""
     if path.suffix == ".toml":
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DocrulesError([Diagnostic(code="DR601", file=str(path), message=f"cannot read case: {exc}")]) \
-                from None
-        except tomllib.TOMLDecodeError as exc:
-            raise DocrulesError([syntax_error("DR601", str(path), exc)]) from None
+        # the same boundary as any facts file: bounded read, UTF-8, nesting and numbers within limits
+        data = parse_bytes(read_bounded(path), str(path), toml=True)
         if "facts" in data:
             try:
                 case = CaseFile.model_validate(data)

@@ -5,7 +5,6 @@ Cases are test case files, facts files, or JSONL files of saved applications (on
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,8 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..api import Pack
-from ..diagnostics import Diagnostic, DocrulesError
+from ..diagnostics import DocrulesError
 from ..engine.compile import active, policy_boundaries
+from ..facts.boundary import LIMITS, parse_bytes, too_large
 from ..pack.model import RulePack
 from ..results import Result, Status
 from .cases import discover, load_case
@@ -88,16 +88,21 @@ def inputs(paths: list[Path]) -> Iterator[tuple[str, Any, date | None]]:
     pack validates the facts itself: two versions of a pack may declare different facts."""
     for path in paths:
         if path.suffix == ".jsonl":
-            with path.open(encoding="utf-8") as lines:
-                for number, line in enumerate(lines, start=1):
+            with path.open("rb") as lines:
+                number = 0
+                while line := lines.readline(LIMITS.max_bytes + 1):
+                    number += 1
+                    name = f"{path}:{number}"
+                    if not line.endswith(b"\n") and len(line) > LIMITS.max_bytes:
+                        yield name, too_large(file=name), None
+                        break  # the rest of that line is no application: stop reading this file
                     if not line.strip():
                         continue
-                    name = f"{path}:{number}"
-                    try:
-                        yield name, json.loads(line), None
-                    except json.JSONDecodeError as exc:
-                        error = Diagnostic(code="DR502", file=name, message=f"invalid JSON: {exc.msg}")
-                        yield name, DocrulesError([error]), None
+                    try:  # the same boundary as any facts: UTF-8, nesting and numbers within limits
+                        yield name, parse_bytes(line, str(path)), None
+                    except DocrulesError as exc:  # located at this line of the file (a row is one line)
+                        located = [d.model_copy(update={"line": number}) for d in exc.diagnostics]
+                        yield name, DocrulesError(located), None
             continue
         for file in discover([path]):
             try:
