@@ -203,6 +203,13 @@ def main() -> int:
     print(f"docrules on the default pack ({len(default.rules.rules)} rules, the second reading; no floor codes it), "
           f"its own {args.apps} generated applications: p50 {current.median_us:.1f} µs, p99 {current.p99_us:.1f} µs, "
           f"p50 thread CPU {current.cpu_median_us:.1f} µs, {current.per_second:,.0f} checks/s")
+    for label, checked in (("floor_pack", pack), ("default pack", default)):
+        for key, (_, ruleset) in sorted(checked._programs.items()):
+            stats = ruleset.cache_stats()
+            print(f"engine-answer cache, {label}, policy period {key[0]}: {stats.size:,}/{stats.limit:,} signatures, "
+                  f"hit rate {stats.hit_rate:.1%}, {ruleset.bypassed:,} checks past it while it rested (the checks "
+                  f"cycle through {args.apps:,} applications: each is checked about {args.checks / args.apps:.0f} "
+                  "times)")
     print(f"pack load+compile: median {statistics.median(loads):.1f} ms, max {max(loads):.1f} ms (of {len(loads)})")
     print(f"`docrules check {CHECK_FIXTURE.name} --format json` as a process: "
           f"median {statistics.median(process):.0f} ms, "
