@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, compile_pack, policy_boundaries
-from .engine.durable import Ruleset
-from .engine.evaluate import Trace, build, match
+from .engine.durable import CACHE_SIZE, Ruleset
+from .engine.evaluate import Trace, build, engine_facts, match, principal_positions, trace_of
 from .engine.smoke import require_smoke
 from .facts.boundary import check_data
 from .facts.boundary import read_data as read_facts_data
@@ -52,8 +52,11 @@ class Pack:
     first use, to its own durable-rules ruleset.
     """
 
-    def __init__(self, rules: RulePack) -> None:
+    def __init__(self, rules: RulePack, *, cache_size: int = CACHE_SIZE) -> None:
+        """`cache_size`: how many distinct engine-fact signatures each policy period's ruleset
+        remembers the engine's answers for (0: ask the engine on every check)."""
         self.rules = rules
+        self.cache_size = cache_size
         self.vocabulary = Vocabulary(rules)
         # The pack's facts contract: a pydantic model built from the facts it declares.
         self.facts_model: type[Facts] = build_model(rules)
@@ -86,7 +89,7 @@ class Pack:
             found = self._programs.get(key)
             if found is None or found[1].broken:
                 program = compile_pack(self.rules, day, trace=trace, vocabulary=self.vocabulary)
-                found = (program, Ruleset(program.definition))
+                found = (program, Ruleset(program.definition, cache_size=self.cache_size))
                 self._programs[key] = found
             return found
 
@@ -141,6 +144,49 @@ class Pack:
         matched = match(program, ruleset, self.vocabulary, valid, as_of or signing)
         return Traced(build(self.rules, program, self.vocabulary, valid, matched, day), matched, program, valid)
 
+    def check_many(self, many: Iterable[Facts | dict[str, Any]], *, as_of: date | None = None,
+                   today: date | None = None) -> Iterator[Result | DocrulesError]:
+        """`check` for many applications, in order: each gets its `Result`, or the error that refused it
+        (bad facts, a date outside the policy). Faster than one `check` at a time: the engine is asked
+        about the applications and parties it has not seen, each once, in a few sessions, instead of in
+        a session per check. All of `many` is read and matched first; each result is built as it is
+        taken (write it and let it go: a chunk of a few hundred at a time keeps memory small)."""
+        refused: dict[int, DocrulesError] = {}
+        groups: dict[int, tuple[tuple[Program, Ruleset], list[tuple[int, Facts, date, date | None]]]] = {}
+        count = 0
+        for n, facts in enumerate(many):
+            count += 1
+            try:
+                valid = self.facts(facts)
+                signing = self.facts_date(valid)
+                day = as_of or signing or today or self.today()
+                try:
+                    compiled = self.program(day)
+                except PackError as exc:
+                    raise self._out_of_policy(exc, day, as_of or (None if signing else today)) from None
+            except DocrulesError as exc:
+                refused[n] = exc
+                continue
+            groups.setdefault(id(compiled[1]), (compiled, []))[1].append((n, valid, day, as_of or signing))
+        matched: dict[int, tuple[Program, Facts, date, Trace]] = {}
+        for (program, ruleset), checks in groups.values():
+            principals = [principal_positions(valid) for _, valid, _, _ in checks]
+            asserted = [engine_facts(program, self.vocabulary, valid, age_day, p)
+                        for (_, valid, _, age_day), p in zip(checks, principals, strict=True)]
+            answers = ruleset.run_many(asserted)
+            for (n, valid, day, _), engine, p, activations in zip(checks, asserted, principals, answers,
+                                                                  strict=True):
+                matched[n] = (program, valid, day, trace_of(program, engine, p, activations))
+        for n in range(count):
+            if n in refused:
+                yield refused.pop(n)
+                continue
+            program, valid, day, trace = matched.pop(n)
+            try:
+                yield build(self.rules, program, self.vocabulary, valid, trace, day)
+            except DocrulesError as exc:  # the pack's rules refused the facts
+                yield exc
+
     def _out_of_policy(self, exc: PackError, day: date, given: date | None) -> DocrulesError:
         """A date no setting covers is the facts' problem (a signing date from another era), not the
         pack's: name the field that gave the date."""
@@ -172,10 +218,11 @@ def lint(path: str | Path | None = None, *, today: date | None = None, select: S
                        extend_select=extend_select, ignore=ignore)
 
 
-def load_pack(path: str | Path | None = None) -> Pack:
+def load_pack(path: str | Path | None = None, *, cache_size: int = CACHE_SIZE) -> Pack:
     """Load and validate a pack folder (default: the Foshan pack), and check empty facts once in each
-    policy period. Raises `PackError` listing every problem; a pack with errors is never returned."""
-    pack = Pack(load_rule_pack(default_pack_path() if path is None else path))
+    policy period. Raises `PackError` listing every problem; a pack with errors is never returned.
+    `cache_size`: see `Pack`."""
+    pack = Pack(load_rule_pack(default_pack_path() if path is None else path), cache_size=cache_size)
     require_smoke(pack)
     return pack
 

@@ -14,7 +14,7 @@ from ..facts.vocabulary import Scope, Vocabulary
 from ..pack.model import RulePack, Whose
 from ..results import IssueSeverity, Result, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
-from .durable import Ruleset
+from .durable import Activations, Ruleset
 from .effects import SEVERITIES, Effects
 
 
@@ -171,10 +171,16 @@ def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Fac
     """What durable-rules matches for `facts`; `day` dates computed facts (None: unknown)."""
     principals = principal_positions(facts)
     asserted = engine_facts(program, vocabulary, facts, day, principals)
+    return trace_of(program, asserted, principals, ruleset.run(asserted))
+
+
+def trace_of(program: Program, asserted: list[dict[str, Any]], principals: list[int],
+             activations: Activations) -> Trace:
+    """What the engine's activations mean for the pack's rules."""
     fires: dict[tuple[int, int], dict[str, str]] = {}
     asks: dict[tuple[int, int], dict[str, str]] = {}
     tests: set[tuple[int, int, int]] = set()
-    for name, frame in ruleset.run(asserted):
+    for name, frame in activations:
         subject = int(frame["p"][1:]) if "p" in frame else -1
         for activation in program.meanings[name]:
             if activation.kind == "test":

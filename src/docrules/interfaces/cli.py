@@ -15,28 +15,33 @@ from collections.abc import Mapping
 from datetime import date
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..api import default_pack_path, lint, load_pack
 from ..diagnostics import DocrulesError, Severity
-from ..interfaces import batch as _batch_mod
-from ..interfaces import ci as _ci
 from ..interfaces import render as _render
-from ..interfaces.ranges import Shard as _Shard
-from ..pack.codes import LINT_CODES, known_pattern
-from ..pack.model import PackFile
-from ..results import Result
-from ..tools.cases import CaseFile, Outcome, run_cases, update
-from ..tools.coverage import Coverage, measure
-from ..tools.diff import diff_packs
-from ..tools.diff import markdown as diff_markdown
-from ..tools.explain import explain
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..interfaces.ranges import Shard as _Shard
+    from ..tools.cases import Outcome
+    from ..tools.coverage import Coverage
+
+# Each command imports what only it needs when it runs: a `check` process starts faster and never
+# imports the batch's, the tools' or the service's modules.
 
 EXIT_BAD_INPUT = 2
-# What `docrules schema` prints: a rule file, a test case file, the facts in, the result out.
-SCHEMAS: dict[str, type[BaseModel] | None] = {"pack": PackFile, "case": CaseFile, "facts": None, "result": Result}
+# What `docrules schema` prints: a rule file, a test case file, the facts in (the pack's own), the result out.
+SCHEMA_NAMES = ("case", "facts", "pack", "result")
+
+
+def _schemas() -> dict[str, type[BaseModel] | None]:
+    from ..pack.model import PackFile
+    from ..results import Result
+    from ..tools.cases import CaseFile
+
+    return {"pack": PackFile, "case": CaseFile, "facts": None, "result": Result}
 
 
 LINT_EPILOG = """\
@@ -113,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("--as-of", type=_date, help="preview the policy in force on this date (YYYY-MM-DD)")
 
     schema = sub.add_parser("schema", help="print a JSON Schema (for editors and other applications)")
-    schema.add_argument("what", choices=sorted(SCHEMAS),
+    schema.add_argument("what", choices=SCHEMA_NAMES,
                         help="pack (a rule file), case (a test case file), facts (the input), result (the output)")
     schema.add_argument("--pack", help="rule pack folder whose facts to describe (default: the Foshan pack)")
 
@@ -251,6 +256,8 @@ def _document(commands: Mapping[str, argparse.ArgumentParser]) -> None:
 
 
 def _codes(text: str) -> list[str]:
+    from ..pack.codes import known_pattern
+
     codes = [c.strip() for c in text.split(",") if c.strip()]
     for code in codes:
         if not known_pattern(code):
@@ -259,6 +266,8 @@ def _codes(text: str) -> list[str]:
 
 
 def _shard(text: str) -> _Shard:
+    from ..interfaces.ranges import Shard as _Shard
+
     try:
         return _Shard.parse(text)
     except ValueError as exc:
@@ -276,6 +285,8 @@ def _batch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     records are in the output) or the input or pack could not be read."""
     if args.engine == "dask":
         return _batch_on_dask(args, stderr)
+    from ..interfaces import batch as _batch_mod
+
     try:
         summary = _batch_mod.main(args.file, args.output, pack_path=args.pack, jobs=args.jobs,
                                   as_of=args.as_of, stdout=stdout, stderr=stderr, shard=args.shard,
@@ -339,6 +350,8 @@ def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..tools.explain import explain
+
     pack = load_pack(args.pack)
     for name, value in (("--document", args.document), ("--why-not", args.why_not)):
         if value is not None and value not in pack.rules.documents:
@@ -355,12 +368,15 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     # the facts a pack takes are declared by the pack: its own model
-    model = SCHEMAS[args.what] or load_pack(args.pack).facts_model
+    model = _schemas()[args.what] or load_pack(args.pack).facts_model
     stdout.write(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
 def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..interfaces import ci as _ci
+    from ..pack.codes import LINT_CODES
+
     found = lint(args.pack, today=args.today, select=args.select, extend_select=args.extend_select,
                  ignore=args.ignore)
     if args.format == "json":
@@ -381,6 +397,9 @@ def _lint(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..tools.diff import diff_packs
+    from ..tools.diff import markdown as diff_markdown
+
     report = diff_packs(load_pack(args.old), load_pack(args.new), args.cases, today=args.today, as_of=args.as_of)
     text = report.model_dump_json(indent=2, by_alias=True) + "\n" if args.format == "json" else diff_markdown(report)
     stdout.write(text)
@@ -388,6 +407,10 @@ def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..interfaces import ci as _ci
+    from ..tools.cases import run_cases, update
+    from ..tools.coverage import measure
+
     pack = load_pack(args.pack)
     folder = Path(args.pack) if args.pack else default_pack_path()
     outcomes = run_cases(pack, args.cases or [folder / "tests"], keyword=args.keyword)

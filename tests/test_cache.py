@@ -1,0 +1,155 @@
+"""The engine-answer cache is exact: a pack with it and a pack without it give byte-identical JSON, on
+every fixture and pack test case, on 10,000 generated applications, across a reload and across a change
+of policy period. And the cache only ever stands for what the engine can see."""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import docrules
+from bench.generate import applications
+from docrules.engine.cache import Signer, Uncacheable, program_shape
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 27)
+
+
+def _json(pack: docrules.Pack, facts: Any, **kw: Any) -> str:
+    """The result's JSON, or the refusal's located lines (the same facts must be refused alike)."""
+    try:
+        return pack.check(facts, today=TODAY, **kw).model_dump_json()
+    except docrules.DocrulesError as exc:
+        return "\n".join(d.render() for d in exc.diagnostics)
+
+
+def _same(cached: docrules.Pack, plain: docrules.Pack, cases: list[Any], **kw: Any) -> None:
+    for n, facts in enumerate(cases):
+        first = _json(cached, facts, **kw)
+        assert first == _json(plain, facts, **kw), f"case {n}"
+        assert first == _json(cached, facts, **kw), f"case {n}, from the cache"
+
+
+@pytest.fixture(scope="module")
+def uncached() -> docrules.Pack:
+    return docrules.load_pack(cache_size=0)
+
+
+def test_fixtures_and_pack_cases(uncached: docrules.Pack) -> None:
+    cached = docrules.load_pack()
+    files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
+    cases: list[Any] = [docrules.read_facts(p) for p in files]
+    cases += [tomllib.loads(p.read_text(encoding="utf-8"))["facts"]
+              for p in sorted((ROOT / "rules" / "foshan" / "tests").glob("*.toml"))]
+    assert len(cases) > 30
+    _same(cached, uncached, cases)
+    _same(cached, uncached, cases, as_of=date(2026, 12, 1))
+
+
+def test_ten_thousand_generated_applications_across_a_reload(uncached: docrules.Pack) -> None:
+    data = applications(10_000, seed=20261129)
+    cached = docrules.load_pack(cache_size=512)  # small, so that entries are also evicted on the way
+    _same(cached, uncached, data[:5_000])
+    ruleset = cached.program(TODAY)[1]
+    stats = ruleset.cache_stats()
+    assert stats.hits > 0 and stats.size == 512  # it was used, and it stayed within its bound
+    assert ruleset.bypassed == 0  # every check of the run went through the cache
+    cached.close()
+    reloaded = docrules.load_pack(cache_size=512)
+    _same(reloaded, uncached, data[5_000:])
+    _same(reloaded, uncached, data[:200])  # what the first pack had seen, asked of the second
+
+
+def test_repeated_parties_hit_and_stay_exact(uncached: docrules.Pack) -> None:
+    """Applications built from a few dozen party profiles: most parties come from the cache."""
+    rng = random.Random(7)
+    profiles = [p for d in applications(40, seed=3) for p in d["parties"] if p["role"] == "buyer"]
+    apps = []
+    for n in range(2_000):
+        buyers = rng.sample(profiles, rng.choice([1, 2]))
+        parties = [{**b, "id": f"b{n}-{i}"} for i, b in enumerate(buyers)]
+        parties += [{"id": f"s{n}", "role": "spouse", "of": parties[0]["id"]}] if rng.random() < 0.5 else []
+        apps.append({"application": {"signing_date": str(date(2026, 3, 1) + timedelta(days=rng.randint(0, 60))),
+                                     "payment": rng.choice(["full", "mortgage"]), "price": rng.randrange(10**6)},
+                     "parties": parties})
+    cached = docrules.load_pack()
+    _same(cached, uncached, apps)
+    stats = cached.program(date(2026, 3, 1))[1].cache_stats()
+    assert stats.hit_rate > 0.8
+
+
+def test_across_a_policy_period_boundary(pack_copy: Path) -> None:
+    """A setting that changes on 2027-01-01: each period has its own cache, and both stay exact."""
+    settings = pack_copy / "settings.toml"
+    text = settings.read_text(encoding="utf-8")
+    old = "values = [{ from = 2000-01-01, value = 12 }]"
+    assert old in text
+    settings.write_text(text.replace(old, "values = [{ from = 2000-01-01, until = 2027-01-01, value = 12 }, "
+                                          "{ from = 2027-01-01, value = 24 }]", 1), encoding="utf-8")
+    cached, plain = docrules.load_pack(pack_copy), docrules.load_pack(pack_copy, cache_size=0)
+    data = applications(1_500, seed=11)
+    days = [date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)]
+    changed = 0
+    for n, facts in enumerate(data):
+        before, after = (_json(cached, facts, as_of=d) for d in (days[n % 2], days[2 + n % 2]))
+        assert before == _json(plain, facts, as_of=days[n % 2])
+        assert after == _json(plain, facts, as_of=days[2 + n % 2])
+        changed += before.replace("2026-12-3", "").replace("2027-01-0", "") != after.replace(
+            "2026-12-3", "").replace("2027-01-0", "")
+    assert changed  # the boundary changed some answers, so both periods were really asked
+
+
+def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
+    signer = Signer({"age": (("$lt", 18),), "role": (("==", "buyer"),), "flag": (("==", True),)})
+    same = signer.fact
+    assert same({"age": 3}) == same({"age": 17}) != same({"age": 18}) == same({"age": 90})
+    assert same({"role": "spouse"}) == same({"role": "guardian"}) != same({"role": "buyer"})
+    assert same({"age": 3}) != same({}) != same({"role": "spouse"})  # presence counts
+    # the engine compares a number with text as text: such values key on themselves
+    assert same({"age": "9"}) != same({"age": "8"})
+    assert same({"flag": 1}) != same({"flag": True}) and same({"flag": 1.0}) != same({"flag": 1})
+    assert same({"age": 2**60}) != same({"age": 2**60 + 1})  # not exact as a double
+    assert same({"id": "p0", "age": 3}) == same({"id": "p7", "age": 3})  # ids are not tested here
+
+
+@pytest.mark.parametrize("definition", [
+    {"r": {"all": [{"a": {"t": "app"}}, {"p": {"$and": [{"t": "party"}, {"pid": {"a": "buyer"}}]}}]}},  # join
+    {"r": {"all": [{"p": {"t": "party"}}, {"q": {"t": "party"}}]}},  # two parties in one rule
+    {"r": {"all": [{"a": {"t": "app"}}, {"c$not": {"t": "consent"}}]}},  # negation
+    {"r": {"any": [{"a": {"t": "app"}}]}},
+    {"r": {"all": [{"p": {"$and": [{"t": "party"}, {"$mt": {"name": "a.*"}}]}}]}},  # a regular expression
+])
+def test_programs_the_cache_cannot_stand_for(definition: dict[str, Any]) -> None:
+    with pytest.raises(Uncacheable):
+        program_shape(definition)
+
+
+def test_check_many_gives_what_check_gives(uncached: docrules.Pack) -> None:
+    """In order, bad facts as their errors, results byte-identical to one check at a time."""
+    data: list[Any] = applications(600, seed=41)
+    data[3:3] = [{"application": {}, "parties": []}, {"parties": [{"id": "x", "role": "nobody"}]},
+                 {"application": {"signing_date": "1999-01-01"}, "parties": []}]
+    for as_of in (None, date(2027, 3, 1)):
+        many = list(docrules.load_pack().check_many(data, today=TODAY, as_of=as_of))
+        assert len(many) == len(data)
+        for facts, got in zip(data, many, strict=True):
+            try:
+                expected = uncached.check(facts, today=TODAY, as_of=as_of).model_dump_json()
+            except docrules.DocrulesError as exc:
+                assert isinstance(got, docrules.DocrulesError)
+                assert [d.render() for d in got.diagnostics] == [d.render() for d in exc.diagnostics]
+                continue
+            assert isinstance(got, docrules.Result) and got.model_dump_json() == expected
+
+
+def test_a_cache_that_does_not_pay_rests(uncached: docrules.Pack) -> None:
+    """Facts that never repeat: after a window the checks go straight to the engine, still exact."""
+    cached = docrules.load_pack()
+    for facts in applications(2_500, seed=43):
+        assert _json(cached, facts) == _json(uncached, facts)
+    assert cached.program(TODAY)[1].bypassed > 0
