@@ -8,6 +8,9 @@ of that role"), which durable-rules evaluates in an order-dependent way.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from ..pack.model import Excluding
 
 
 def years_since(start: date, day: date, *, year_counts_on_anniversary: bool = False) -> int:
@@ -26,9 +29,12 @@ def years_since(start: date, day: date, *, year_counts_on_anniversary: bool = Fa
     return years
 
 
-def count_linked(of_counts: dict[str, int], role: str) -> int:
-    """How many parties of `role` name this one (`of_counts`: role → count of those naming it)."""
-    return of_counts.get(role, 0)
+def count_linked(parties: list[Any], excluding: Excluding | None = None) -> int:
+    """How many of `parties` (those of a role that name this one in `of`) count: all, less those whose
+    `excluding.fact` is known and one of `excluding.values`."""
+    if excluding is None:
+        return len(parties)
+    return sum(getattr(p, excluding.fact) not in excluding.values for p in parties)
 
 
 def max_known(values: list[int | float | None]) -> int | float | None:

@@ -117,11 +117,7 @@ class Vocabulary:
                 return None
             return years_since(start, day, year_counts_on_anniversary=computed.year_counts_on_anniversary)
         if isinstance(computed, CountLinked):
-            ids = linked.get(computed.role, [])
-            if computed.excluding is not None:
-                left_out = computed.excluding
-                ids = [i for i in ids if getattr(facts.parties[i], left_out.fact) not in left_out.values]
-            return count_linked({computed.role: len(ids)}, computed.role)
+            return count_linked([facts.parties[i] for i in linked.get(computed.role, [])], computed.excluding)
         members = [index, *(i for role in computed.roles for i in linked.get(role, ()))]
         return max_known([_plain(getattr(facts.parties[i], computed.fact)) for i in members])
 

@@ -87,10 +87,6 @@ class Words:
 PLAIN = Words()
 
 
-def word(key: str, lang: Lang) -> str:
-    return PLAIN.word(key, lang)
-
-
 def _t(text: Text, lang: Lang) -> str:
     return text.zh if lang == "zh" else text.en
 
