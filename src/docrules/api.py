@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,6 +59,7 @@ class Pack:
         self.rules = rules
         self.cache_size = cache_size
         self.vocabulary = Vocabulary(rules)
+        self._described: dict[str, Any] | None = None
         # The pack's facts contract: a pydantic model built from the facts it declares.
         self.facts_model: type[Facts] = build_model(rules)
         self._programs: dict[tuple[int, bool], tuple[Program, Ruleset]] = {}
@@ -111,8 +113,11 @@ class Pack:
         return self.facts(read_facts_data(source), file=None if name == "-" else name)
 
     def describe(self) -> dict[str, Any]:
-        """The facts a form asks for, with words and `gates` (see `Vocabulary.describe`)."""
-        return self.vocabulary.describe(fact_gates(self.rules, self.vocabulary))
+        """The facts a form asks for, with words and `gates` (see `Vocabulary.describe`). Worked out
+        once per pack: a page asks for it on every visit."""
+        if self._described is None:
+            self._described = self.vocabulary.describe(fact_gates(self.rules, self.vocabulary))
+        return copy.deepcopy(self._described)
 
     def facts_date(self, facts: Facts) -> date | None:
         """The date the facts give the check (the pack's `date_fact`), if any."""
