@@ -13,8 +13,6 @@ import tarfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from docrules.interfaces.cli import _parser, run
 from docrules.pack.archive import PackFiles
 
 from .conftest import FIXTURES
-from .serving import _free_port
+from .serving import _free_port, running_server
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 pytest.importorskip("httpx2", reason="the test extra is not installed")
@@ -149,36 +147,6 @@ def _post(url: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, json.loads(exc.read())
 
 
-@contextmanager
-def _server(*argv: str) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
-    """(base URL, process, a list that receives the server's standard error once it has stopped)."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "docrules", "serve", "--port", str(port), *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    logs: list[str] = []
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"the server exited: {process.communicate()[1]}")
-            try:
-                _get(f"{base}/healthz")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-        yield base, process, logs
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            logs.append(process.communicate(timeout=30)[1])
-        except subprocess.TimeoutExpired:
-            process.kill()
-            logs.append(process.communicate()[1])
-
-
 def test_an_archive_with_the_wrong_digest_does_not_start(pack_copy: Path, tmp_path: Path) -> None:
     archive = _build(pack_copy, tmp_path)
     done = subprocess.run([sys.executable, "-m", "docrules", "serve", "--port", str(_free_port()), "--pack",
@@ -190,7 +158,8 @@ def test_an_archive_with_the_wrong_digest_does_not_start(pack_copy: Path, tmp_pa
 def test_two_workers_serve_one_digest_log_decisions_without_personal_data(pack_copy: Path, tmp_path: Path) -> None:
     archive = _build(pack_copy, tmp_path)
     digest = docrules.load_pack(pack_copy).digest
-    with _server("--workers", "2", "--pack", str(archive), "--expect-digest", digest) as (base, _, logs):
+    logs: list[str] = []
+    with running_server(archive, "--workers", "2", "--expect-digest", digest, logs=logs) as (base, _):
         seen = {_get(f"{base}/healthz")[2]["pack"]["digest"] for _ in range(20)}
         assert seen == {digest}
         for _ in range(4):  # refused by whichever worker takes it, so no worker is left behind
@@ -230,7 +199,7 @@ def _post_in_process(pack: Path) -> tuple[str, list[str]]:
 def test_sighup_restarts_every_worker_on_the_edited_pack(pack_copy: Path) -> None:
     """With several workers a reload is a restart of each worker by the supervisor, one at a time."""
     before = docrules.load_pack(pack_copy).digest
-    with _server("--workers", "2", "--pack", str(pack_copy)) as (base, process, _):
+    with running_server(pack_copy, "--workers", "2") as (base, process):
         assert {_get(f"{base}/healthz")[2]["pack"]["digest"] for _ in range(10)} == {before}
         _edit(pack_copy, 'version = "2026.11"', 'version = "2026.12"')
         after = docrules.load_pack(pack_copy).digest
