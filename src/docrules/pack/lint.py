@@ -153,13 +153,14 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
     """DR310 and DR311; and the pack compiles for every policy period (else DR305/DR306, located)."""
     out: list[Diagnostic] = []
     compilers = []
+    vocabulary = Vocabulary(pack)  # one for every policy period: the vocabulary is not dated
     for day in policy_boundaries(pack):
         try:
-            compilers.append(Compiler(pack, day))
+            compilers.append(Compiler(pack, day, vocabulary))
         except PackError:  # a gap in a setting (DR402): no check can run then, so nothing to lint
             continue
         try:
-            compile_pack(pack, day)
+            compile_pack(pack, day, vocabulary=vocabulary)
         except PackError as exc:
             for d in exc.diagnostics:
                 found = locate(pack, "rule", d.rule, d.severity, d.code, d.message, d.hint) if d.rule else d
