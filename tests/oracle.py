@@ -40,11 +40,12 @@ class DirectMatcher:
     def __init__(self, definition: dict[str, Any]) -> None:
         self.definition = definition
 
-    def run(self, facts: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
-        out = []
+    def run(self, facts: Sequence[dict[str, Any]]) -> list[tuple[dict[str, str], tuple[str, ...]]]:
+        """Each match as a chunk of its own: the ids of the facts matched by alias, and the rule."""
+        out: list[tuple[dict[str, str], tuple[str, ...]]] = []
         for name, body in self.definition.items():
             elements = [next(iter(e.items())) for e in body["all"]]
             candidates = [[f for f in facts if holds(test, f)] for _, test in elements]
             for combo in product(*candidates):
-                out.append((name, {alias: f["id"] for (alias, _), f in zip(elements, combo, strict=True)}))
+                out.append(({alias: f["id"] for (alias, _), f in zip(elements, combo, strict=True)}, (name,)))
         return out

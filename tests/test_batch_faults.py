@@ -232,7 +232,7 @@ def test_a_chunk_that_always_kills_its_worker_ends_the_run_naming_it() -> None:
 
 
 def test_a_local_worker_refuses_a_pack_that_changed_since_the_batch_began(pack_copy: Path) -> None:
-    from docrules.interfaces import batch
+    import docrules.interfaces.batch as batch
 
     digest = docrules.load_pack(pack_copy).digest
     batch._init(str(pack_copy), digest, date(2026, 12, 1), None)  # the same pack: accepted

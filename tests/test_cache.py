@@ -53,14 +53,13 @@ def test_fixtures_and_pack_cases(uncached: docrules.Pack) -> None:
 
 def test_ten_thousand_generated_applications_across_a_reload(uncached: docrules.Pack) -> None:
     data = applications(10_000, seed=20261129)
-    cached = docrules.load_pack(cache_size=512)  # small, so that entries are also evicted on the way
+    cached = docrules.load_pack(cache_size=1024)  # below the ~2,700 answers it meets: entries are evicted
     _same(cached, uncached, data[:5_000])
     ruleset = cached.program(TODAY)[1]
     stats = ruleset.cache_stats()
-    assert stats.hits > 0 and stats.size == 512  # it was used, and it stayed within its bound
-    assert ruleset.bypassed == 0  # every check of the run went through the cache
+    assert stats.hits > 0 and stats.size <= 1024  # it was used, and it stayed within its bound
     cached.close()
-    reloaded = docrules.load_pack(cache_size=512)
+    reloaded = docrules.load_pack(cache_size=1024)
     _same(reloaded, uncached, data[5_000:])
     _same(reloaded, uncached, data[:200])  # what the first pack had seen, asked of the second
 
@@ -105,8 +104,13 @@ def test_across_a_policy_period_boundary(pack_copy: Path) -> None:
 
 
 def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
-    signer = Signer({"age": (("$lt", 18),), "role": (("==", "buyer"),), "flag": (("==", True),)})
-    same = signer.fact
+    tests: dict[str, tuple[tuple[str, Any], ...]] = {
+        "age": (("$lt", 18),), "role": (("==", "buyer"),), "flag": (("==", True),)}
+    signer = Signer(tests)
+
+    def same(fact: dict[str, Any]) -> list[Any]:
+        return signer.codes(fact, {prop: n for n, prop in enumerate(tests)})
+
     assert same({"age": 3}) == same({"age": 17}) != same({"age": 18}) == same({"age": 90})
     assert same({"role": "spouse"}) == same({"role": "guardian"}) != same({"role": "buyer"})
     assert same({"age": 3}) != same({}) != same({"role": "spouse"})  # presence counts
@@ -147,9 +151,31 @@ def test_check_many_gives_what_check_gives(uncached: docrules.Pack) -> None:
             assert isinstance(got, docrules.Result) and got.model_dump_json() == expected
 
 
-def test_a_cache_that_does_not_pay_rests(uncached: docrules.Pack) -> None:
-    """Facts that never repeat: after a window the checks go straight to the engine, still exact."""
+def test_a_party_never_seen_whole_is_answered_from_its_groups(uncached: docrules.Pack) -> None:
+    """Generated applications draw every fact independently, so almost no party repeats as a whole;
+    each group of rules tests a few facts, so once those are known the engine is not asked again."""
     cached = docrules.load_pack()
-    for facts in applications(2_500, seed=43):
+    data = applications(3_000, seed=43)
+    for facts in data[:2_000]:
         assert _json(cached, facts) == _json(uncached, facts)
-    assert cached.program(TODAY)[1].bypassed > 0
+    ruleset = cached.program(TODAY)[1]
+    before = ruleset.sessions
+    for facts in data[2_000:]:
+        assert _json(cached, facts) == _json(uncached, facts)
+    assert ruleset.sessions - before < 100  # of 1,000 checks
+
+
+def test_rules_are_grouped_by_the_largest_footprints() -> None:
+    definition = {
+        "a1": {"all": [{"a": {"$and": [{"t": "app"}, {"pay": "cash"}]}}]},
+        "a2": {"all": [{"a": {"$and": [{"t": "app"}, {"pay": "loan"}, {"$gt": {"price": 5}}]}}]},
+        "p1": {"all": [{"p": {"$and": [{"t": "party"}, {"$lt": {"age": 18}}]}}]},
+        "p2": {"all": [{"a": {"$and": [{"t": "app"}, {"pay": "loan"}]}},
+                       {"p": {"$and": [{"t": "party"}, {"$lt": {"age": 18}}]}}]},
+        "p3": {"all": [{"p": {"$and": [{"t": "party"}, {"id_type": "passport"}]}}]},
+    }
+    split = program_shape(definition).splits["app"]
+    groups = {g.rules: (g.member, g.anchor_props, g.member_props) for g in split.groups}
+    assert groups == {("a1", "a2"): (None, ("pay", "price"), ()),
+                      ("p1", "p2"): ("party", ("pay",), ("age",)),
+                      ("p3",): ("party", (), ("id_type",))}

@@ -6,13 +6,18 @@ the same side of every such test are matched alike: a fact's *signature* is, for
 the program's tests on that property hold. A program is compiled per pack and policy period, and each
 compiled program has its own cache, so the pack's digest and the period are part of every key.
 
-The answers are remembered per fact, not per check. In a program where no rule joins two facts of the
-same kind (one application fact, any number of party facts, each rule about the application, one
-party, or the application and one party) and nothing is negated, the engine's activations for a check
-are those of the application alone plus, for each party, those of the application with that party: a
-party's activations depend only on its own signature and on the application's properties that rules
-about both test. A check asks the engine only about the parties whose signatures it has not seen,
-in one session.
+The answers are remembered per fact of a check, and per group of engine rules. In a program where no rule joins two
+facts of the same kind (one application fact, any number of party facts, each rule about the
+application, one party, or the application and one party) and nothing is negated, a rule's activations
+in a check are those of the application alone, or of the application with each party, and each depends
+only on the properties that rule tests. Rules are grouped by those properties (their *footprint*: a
+group is a footprint that no other contains, with every rule whose footprint it contains), and the
+cache keys each group's answer on the signatures of the group's properties alone: a group tests a
+handful of properties, so a party never seen as a whole is mostly made of answers already known. A
+check asks the engine only when some group of the application or of a party is new, in one session,
+and learns every group of the facts it asked about. In front of the groups, the activations of a whole
+fact (its signature and id, and for a party the application's properties its groups see) are
+remembered too: one look-up per fact where facts repeat, as real traffic does.
 
 The abstraction is used only where Python's comparison is the engine's: the value and every literal it
 is compared with are of one kind (text with text: byte order of UTF-8 is code-point order; numbers with
@@ -27,9 +32,9 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 _ORDER = {"$neq", "$lt", "$lte", "$gt", "$gte"}
@@ -72,16 +77,44 @@ def _holds(op: str, value: Any, literal: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Engine rules answered together: about the anchor (the application) alone when `member` is None,
+    else about the anchor and one fact of kind `member`; keyed on the signatures of `anchor_props` of
+    the anchor and `member_props` of the member."""
+
+    member: str | None
+    anchor_props: tuple[str, ...]
+    member_props: tuple[str, ...]
+    rules: tuple[str, ...]
+    # the group's codes out of a fact's codes by position (`Split.index`): a C call per key
+    pick_anchor: Callable[[list[Hashable]], tuple[Hashable, ...]] = field(compare=False, repr=False,
+                                                                        default=lambda codes: ())
+    pick_member: Callable[[list[Hashable]], tuple[Hashable, ...]] = field(compare=False, repr=False,
+                                                                        default=lambda codes: ())
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the checks of a program whose anchor is one fact kind split into groups."""
+
+    anchor: str
+    shared: frozenset[str]  # the anchor's properties that some member group tests
+    alone: tuple[int, ...]  # groups about the anchor alone
+    members: dict[str, tuple[int, ...]]  # member kind → its groups
+    groups: tuple[Group, ...]
+    group_of: dict[str, int]  # engine rule → its group
+    index: dict[str, dict[str, int]]  # fact kind → position of each property its groups test
+    pick_shared: Callable[[list[Hashable]], tuple[Hashable, ...]]  # the anchor's `shared` codes
+
+
+@dataclass(frozen=True)
 class Shape:
     """What the cache needs to know of a compiled program."""
 
     tests: dict[str, tuple[Test, ...]]  # every test on each property
     aliases: dict[str, dict[str, str]]  # engine rule → {fact kind ("t"): alias}
-    shared: dict[str, frozenset[str]]  # anchor kind → its properties that rules about two facts test
-
-    def anchors(self, kind: str) -> bool:
-        """Whether checks whose facts are one `kind` fact and others can be split per other fact."""
-        return kind in self.shared
+    splits: dict[str, Split]  # anchor kind → how its checks split
+    kind_aliases: dict[str, tuple[str, ...]]  # fact kind → every alias a rule gives it
 
 
 def _kind_of(expr: Any) -> str:
@@ -96,10 +129,11 @@ def _kind_of(expr: Any) -> str:
 
 
 def program_shape(definition: dict[str, Any]) -> Shape:
-    """The tests and fact kinds of a ruleset; raises `Uncacheable` for what the signature cannot stand for."""
+    """The tests, fact kinds and rule groups of a ruleset; raises `Uncacheable` for what the signature
+    cannot stand for."""
     tests: dict[str, dict[Test, None]] = {}
     aliases: dict[str, dict[str, str]] = {}
-    element_props: dict[str, list[tuple[str, set[str]]]] = {}
+    footprints: dict[str, dict[str, frozenset[str]]] = {}  # engine rule → fact kind → properties it tests
 
     def add(prop: str, op: str, literal: Any, seen: set[str]) -> None:
         if _kind(literal) is None:  # a join ({"alias": "prop"}), arithmetic, a list, null
@@ -130,7 +164,7 @@ def program_shape(definition: dict[str, Any]) -> Shape:
         if set(body) - {"all", "pri"}:  # "any" would need every element to be split alike
             raise Uncacheable(repr(sorted(body)))
         kinds: dict[str, str] = {}
-        props: list[tuple[str, set[str]]] = []
+        props: dict[str, frozenset[str]] = {}
         for element in body["all"]:
             for alias, expr in element.items():
                 if "$" in alias:  # $not, nested $all / $any
@@ -141,25 +175,78 @@ def program_shape(definition: dict[str, Any]) -> Shape:
                 kinds[kind] = alias
                 seen: set[str] = set()
                 walk(expr, seen)
-                props.append((kind, seen))
+                props[kind] = frozenset(seen - {"t"})  # the kind is the group's, not a key's
         if len(kinds) > 2:
             raise Uncacheable(f"rule {name} matches {len(kinds)} facts")
         aliases[name] = kinds
-        element_props[name] = props
-    shared: dict[str, frozenset[str]] = {}
-    for anchor in {k for kinds in aliases.values() for k in kinds}:
-        if all(len(kinds) < 2 or anchor in kinds for kinds in aliases.values()):
-            shared[anchor] = frozenset(p for props in element_props.values() if len(props) == 2
-                                       for kind, seen in props if kind == anchor for p in seen)
-    return Shape({prop: tuple(found) for prop, found in tests.items()}, aliases, shared)
+        footprints[name] = props
+    splits = {anchor: _split(anchor, footprints) for anchor in {k for kinds in aliases.values() for k in kinds}
+              if all(len(kinds) < 2 or anchor in kinds for kinds in aliases.values())}
+    kind_aliases: dict[str, dict[str, None]] = {}
+    for kinds in aliases.values():
+        for kind, alias in kinds.items():
+            kind_aliases.setdefault(kind, {})[alias] = None
+    return Shape({prop: tuple(found) for prop, found in tests.items()}, aliases, splits,
+                 {kind: tuple(found) for kind, found in kind_aliases.items()})
+
+
+def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]]) -> Split:
+    """Group the rules by footprint: each group a footprint no other of its kind contains (fewer keys to
+    look up per check), holding every rule whose footprint it contains (no more keys per group)."""
+    empty: frozenset[str] = frozenset()
+    wanted: dict[tuple[str | None, frozenset[str], frozenset[str]], None] = {}
+    of_rule: dict[str, tuple[str | None, frozenset[str], frozenset[str]]] = {}
+    for name, props in footprints.items():
+        member = next((k for k in props if k != anchor), None)
+        of_rule[name] = (member, props.get(anchor, empty), props[member] if member else empty)
+        wanted[of_rule[name]] = None
+
+    def within(small: tuple[str | None, frozenset[str], frozenset[str]],
+               large: tuple[str | None, frozenset[str], frozenset[str]]) -> bool:
+        return small[0] == large[0] and small[1] <= large[1] and small[2] <= large[2]
+
+    ordered = sorted(wanted, key=lambda f: (f[0] or "", sorted(f[1]), sorted(f[2])))
+    tops = [f for f in ordered if not any(f != other and within(f, other) for other in ordered)]
+    group_of = {name: next(n for n, top in enumerate(tops) if within(footprint, top))
+                for name, footprint in of_rule.items()}
+    index: dict[str, dict[str, int]] = {anchor: {}, **{m: {} for m, _, _ in tops if m is not None}}
+    for member, a, m in tops:
+        for kind, names in ((anchor, a), (member, m)):
+            if kind is not None:
+                at = index.setdefault(kind, {})
+                for prop in sorted(names):
+                    at.setdefault(prop, len(at))
+    groups = tuple(Group(member, tuple(sorted(a)), tuple(sorted(m)),
+                         tuple(name for name, n in group_of.items() if n == number),
+                         _pick([index[anchor][p] for p in sorted(a)]),
+                         _pick([index[member][p] for p in sorted(m)] if member else []))
+                   for number, (member, a, m) in enumerate(tops))
+    members: dict[str, list[int]] = {}
+    for number, group in enumerate(groups):
+        if group.member is not None:
+            members.setdefault(group.member, []).append(number)
+    shared = frozenset(p for g in groups if g.member is not None for p in g.anchor_props)
+    return Split(anchor, shared, tuple(n for n, g in enumerate(groups) if g.member is None),
+                 {kind: tuple(found) for kind, found in members.items()}, groups, group_of, index,
+                 _pick(sorted(index[anchor][p] for p in shared)))
+
+
+def _pick(positions: list[int]) -> Callable[[list[Hashable]], tuple[Hashable, ...]]:
+    """A function taking these positions of a list, always as a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        at = positions[0]
+        return lambda codes: (codes[at],)
+    return lambda codes: ()
 
 
 class Signer:
-    """Signatures of engine facts for one compiled program."""
+    """Signatures of engine facts for one compiled program: per property, a small code standing for
+    which of the program's tests on it hold."""
 
     def __init__(self, tests: dict[str, tuple[Test, ...]]) -> None:
         self._tests = tests
-        self._id_tested = "id" in tests
         # (property, type, value) → a small int standing for its abstraction; the type is in the key
         # because True == 1 == 1.0 in Python, and the engine may see them differently.
         self._memo: dict[tuple[str, type, Any], Hashable] = {}
@@ -185,19 +272,21 @@ class Signer:
             self._memo[(prop, type(value), value)] = code
         return code
 
-    def fact(self, fact: dict[str, Any], only: frozenset[str] | None = None) -> Hashable:
-        """The signature of one fact (of its properties in `only`, if given). Its id counts only where
-        a rule tests it: the cache rebuilds each activation with the ids of the facts of the check."""
+    def codes(self, fact: dict[str, Any], index: dict[str, int]) -> list[Hashable]:
+        """The code of each property of `index` at its position (None where the fact has none: no code
+        is None). Its id counts only where a rule tests it: the cache rebuilds each activation with the
+        ids of the facts of the check."""
         memo = self._memo
-        out = []
+        out: list[Hashable] = [None] * len(index)
         for prop, value in fact.items():
-            if (prop == "id" and not self._id_tested) or (only is not None and prop not in only):
+            at = index.get(prop)
+            if at is None:
                 continue
             try:
-                out.append(memo[(prop, value.__class__, value)])
+                out[at] = memo[(prop, value.__class__, value)]
             except (KeyError, TypeError):  # not seen yet, or not hashable
-                out.append(self._abstract(prop, value))
-        return tuple(out)
+                out[at] = self._abstract(prop, value)
+        return out
 
 
 @dataclass
@@ -214,32 +303,54 @@ class Stats:
 
 
 class Memo(Generic[K, V]):
-    """A bounded least-recently-used map, safe to share between threads."""
+    """A bounded map, safe to share between threads, that keeps what is used: entries live in a young
+    and an old generation of at most half the limit each; a full young generation becomes the old one
+    (the old one is dropped), and an old entry that is read again moves to the young one. Reads of young
+    entries take no lock (a dict read is atomic); the counts are for reporting, and a count lost between
+    two threads changes no answer."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._items: OrderedDict[K, V] = OrderedDict()
+        self._young: dict[K, V] = {}
+        self._old: dict[K, V] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._items.get(key)
+        found = self._young.get(key)
+        if found is None:
+            found = self._old.get(key)
             if found is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return found
+            self.put(key, found)
+        self.hits += 1
+        return found
+
+    def get_into(self, keys: list[K], found: dict[K, V]) -> bool:
+        """Copy into `found` the answers of `keys` not in it yet; whether every key has one."""
+        young = self._young
+        every = True
+        for key in keys:
+            if key in found:
+                continue
+            value = young.get(key)
+            if value is None:
+                value = self.get(key)  # counts, and looks in the old generation
+                if value is None:
+                    every = False
+                    continue
+            else:
+                self.hits += 1
+            found[key] = value
+        return every
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+            self._young[key] = value
+            if len(self._young) >= max(self.limit // 2, 1):
+                self._old, self._young = self._young, {}
 
     def stats(self) -> Stats:
-        with self._lock:
-            return Stats(len(self._items), self.limit, self.hits, self.misses)
+        return Stats(len(self._young) + len(self._old), self.limit, self.hits, self.misses)

@@ -24,12 +24,13 @@ import re
 import threading
 import weakref
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine as _dre
 
 from ..diagnostics import Diagnostic, EngineError
-from .cache import Memo, Shape, Signer, Stats, Uncacheable, program_shape
+from .cache import Memo, Shape, Signer, Split, Stats, Uncacheable, program_shape
 
 # Re-entrant: a dropped ruleset is freed by its finalizer, which may run (garbage collection) in a
 # thread that already holds the lock between two engine calls.
@@ -37,16 +38,15 @@ _LOCK = threading.RLock()
 _NAMES = itertools.count()
 _SIDS = itertools.count()
 _NO_MATCH, _OBSERVED = 1, 2  # assert_facts codes: some fact matched no rule (fine); a duplicate id
-# Signatures remembered per ruleset: an entry (a signature and the engine rule names it fired) is about
-# half a KiB, so the default bound holds a few MiB at most (bench/memory.py).
-CACHE_SIZE = 4096
-# Signatures cost time on every check and pay only when they repeat. Every WINDOW checks the hit rate of
-# the window is looked at; below PAYS with the cache full (a cold cache always misses), checks go
-# straight to the engine for the next REST checks (the cache keeps what it has), then the cache is tried
-# again. Answers are the engine's either way.
-WINDOW, PAYS, REST = 1024, 0.3, 8192
+# Answers remembered per ruleset: an entry (a group's key and the engine rules of the group it fired) is
+# a few hundred bytes, so the default bound holds a few MiB at most (bench/memory.py).
+CACHE_SIZE = 16_384
 
-Activations = list[tuple[str, dict[str, str]]]
+Activations = list[tuple[str, dict[str, str]]]  # as the engine reports them: each rule with its frame
+# Engine rules that matched, in chunks, each with a frame: the ids of the facts they matched, by alias
+# (a frame may bind aliases a rule of its chunk does not use, never one it uses to another fact).
+Answers = list[tuple[dict[str, str], tuple[str, ...]]]
+_FRAMES_LIMIT = 4096
 
 
 
@@ -61,6 +61,21 @@ def engine_json(data: Any) -> str:
     return _JSON_STRING_OR_EXPONENT.sub(lambda m: m.group() if m.group(1) is None else f"{m[1]}.0{m[2]}", text)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one check splits: its anchor (the application) and its members (the parties), each with its
+    key in the whole-fact memo."""
+
+    split: Split
+    anchor: dict[str, Any]
+    anchor_key: Hashable
+    members: Sequence[dict[str, Any]]
+    member_keys: list[Hashable]
+    context: Hashable  # what of the anchor the member groups see: members alike in one session need it alike
+    anchor_codes: list[Hashable]  # each fact's codes by position (`Split.index`)
+    member_codes: list[list[Hashable]]
+
+
 class Ruleset:
     """One registered ruleset. Its name is unique in the process (names are global to the C core),
     so a reloaded pack or a second pack lives beside the first."""
@@ -73,11 +88,12 @@ class Ruleset:
             except Uncacheable:  # a test the signature cannot stand for: every check asks the engine
                 self._shape = None
         self._signer = Signer(self._shape.tests if self._shape else {})
+        # a group's key, or a whole fact's → the engine rules matched
         self._memo: Memo[Hashable, tuple[str, ...]] = Memo(max(cache_size, 0))
-        self._window = (0, 0, 0)  # checks, hits and misses when the window started
-        self._checks = 0
-        self._resting = 0
-        self.bypassed = 0  # checks that went straight to the engine because the cache did not pay
+        self._whole: Memo[Hashable, tuple[str, ...]] = Memo(max(cache_size, 0))
+        self._frames: dict[tuple[str, str | None, str | None], dict[str, str]] = {}  # few: ids repeat
+        self.checks = 0  # checks run, and the engine sessions they needed
+        self.sessions = 0
         # dumps copies: durable mutates definitions it is given, and ours stays the caller's
         text = engine_json(definition)
         self.name = f"docrules-{next(_NAMES)}"
@@ -93,144 +109,167 @@ class Ruleset:
         # A pack dropped without close() must not keep its engine memory (~1.5 MiB) for ever.
         self._free = weakref.finalize(self, _delete_ruleset, self._handle)
 
-    def run(self, facts: Sequence[dict[str, Any]]) -> Activations:
-        """Every activation of `facts` (engine rule name and the ids of the facts it matched, by alias):
-        remembered for facts of the same signature, else from a session of the engine. The frames are
-        shared between checks: read them, never change them. Facts need unique `id`s."""
+    def run(self, facts: Sequence[dict[str, Any]]) -> Answers:
+        """What the engine matches for `facts`: engine rules, each chunk of them with the ids of the
+        facts they matched, by alias. Remembered for facts of the same signature, else from a session
+        of the engine about the application and the parties with a group of rules not seen before.
+        Frames are shared between checks: read them, never change them. Facts need unique `id`s."""
         if self._handle is None:
             raise EngineError([Diagnostic(code="DR308", message="this pack was closed")])
-        if self._resting > 0:
-            self._resting -= 1
-            self.bypassed += 1
-            return self.match(facts)
+        self.checks += 1
         plan = self._plan(facts)
         if plan is None:
-            return self.match(facts)
-        self._pays()
-        kind, anchor, own_key, _, members, keys = plan
-        own = self._memo.get(own_key)
-        found = [self._memo.get(key) for key in keys]
-        unseen = [i for i, names in enumerate(found) if names is None]
-        if own is None or unseen:
-            # one session for the application and every party not seen before
-            learned: dict[str, list[str]] = {members[i]["id"]: [] for i in unseen}
-            alone: list[str] = []
-            for name, frame in self.match([anchor, *(members[i] for i in unseen)]):
-                other = [alias for k, alias in self._aliases(name).items() if k != kind]
-                (learned[frame[other[0]]] if other else alone).append(name)
-            own = tuple(alone)
-            self._memo.put(own_key, own)
-            for i in unseen:
-                names = found[i] = tuple(learned[members[i]["id"]])
-                self._memo.put(keys[i], names)
-        return self._frames(kind, anchor, own, members, found)
+            return _single(self.match(facts))
+        get = self._whole.get
+        own = get(plan.anchor_key)
+        found = [get(key) for key in plan.member_keys]
+        whole = [names for names in found if names is not None]
+        if own is None or len(whole) < len(found):
+            groups = self._group_keys(plan)
+            anchor_keys, member_keys = groups
+            known: dict[Hashable, tuple[str, ...]] = {}
+            unseen = [i for i, keys in enumerate(member_keys) if not self._known(keys, known)]
+            if unseen or not self._known(anchor_keys, known):
+                learned = self._learn([plan.anchor, *(plan.members[i] for i in unseen)], plan.split.anchor)
+                self._remember(plan.split, plan.split.alone, anchor_keys, learned.get(plan.anchor["id"], ()), known)
+                for i in unseen:
+                    member = plan.members[i]
+                    self._remember(plan.split, plan.split.members.get(member["t"], ()), member_keys[i],
+                                   learned.get(member["id"], ()), known)
+            own, whole = self._whole_facts(plan, groups, known)
+        return self._answers(plan, own, whole)
 
-    def run_many(self, checks: Sequence[Sequence[dict[str, Any]]]) -> list[Activations]:
-        """`run` for many checks: the engine is asked only about the applications and parties whose
-        signatures it has not seen, each once, in a few sessions — the applications together (no rule
-        matches two of them), and the unseen parties together with one application that rules about
-        both see alike — instead of a session per check."""
+    def run_many(self, checks: Sequence[Sequence[dict[str, Any]]]) -> list[Answers]:
+        """`run` for many checks: the engine is asked only about the applications and parties with a
+        group of rules not seen before, each once, in a few sessions — the applications together (no
+        rule matches two of them), and the unseen parties together with one application that their
+        rules see alike — instead of a session per check."""
         if self._handle is None:
             raise EngineError([Diagnostic(code="DR308", message="this pack was closed")])
-        plans = [self._plan(facts) for facts in checks]
         if self._shape is None or "id" in self._shape.tests:  # ids are renamed in shared sessions
             return [self.run(facts) for facts in checks]
-        known: dict[Hashable, tuple[str, ...]] = {}
-        anchors: dict[Hashable, dict[str, Any]] = {}  # unseen application signature → one such fact
-        parties: dict[tuple[str, Hashable], tuple[dict[str, Any], dict[Hashable, dict[str, Any]]]] = {}
-        for plan in plans:
-            if plan is None:
+        self.checks += len(checks)
+        plans = [self._plan(facts) for facts in checks]
+        groups = [None if plan is None else self._group_keys(plan) for plan in plans]
+        known: dict[Hashable, tuple[str, ...]] = {}  # what this call needs, safe from the bound's evictions
+        anchors: dict[tuple[Hashable, ...], tuple[_Plan, list[Hashable]]] = {}  # unseen applications
+        parties: dict[Hashable, tuple[_Plan, dict[tuple[Hashable, ...], dict[str, Any]]]] = {}
+        for plan, keys in zip(plans, groups, strict=True):
+            if plan is None or keys is None:
                 continue
-            kind, anchor, own_key, shared, members, keys = plan
-            for key, fact, group in [(own_key, anchor, None), *((k, m, (kind, shared)) for k, m in zip(keys, members,
-                                                                                                       strict=True))]:
-                if key in known or key in anchors or (group in parties and key in parties[group][1]):
-                    continue
-                got = self._memo.get(key)
-                if got is not None:
-                    known[key] = got
-                elif group is None:
-                    anchors[key] = fact
-                else:
-                    parties.setdefault(group, (anchor, {}))[1][key] = fact
-        for chunk in _chunks(list(anchors.items())):
-            learned = self._learn([{**fact, "id": f"a{n}"} for n, (_, fact) in enumerate(chunk)], None)
-            for n, (key, _) in enumerate(chunk):
-                known[key] = tuple(learned.get(f"a{n}", ()))
-                self._memo.put(key, known[key])
-        for (kind, _), (anchor, unseen) in parties.items():
-            for chunk in _chunks(list(unseen.items())):
-                renamed = [{**fact, "id": f"m{n}"} for n, (_, fact) in enumerate(chunk)]
-                learned = self._learn([{**anchor, "id": "a"}, *renamed], kind)
-                for n, (key, _) in enumerate(chunk):
-                    known[key] = tuple(learned.get(f"m{n}", ()))
-                    self._memo.put(key, known[key])
-        out: list[Activations] = []
-        for facts, plan in zip(checks, plans, strict=True):
-            if plan is None:
-                out.append(self.match(facts))
-            else:
-                kind, anchor, own_key, _, members, keys = plan
-                out.append(self._frames(kind, anchor, known[own_key], members, [known[k] for k in keys]))
-        return out
+            anchor_keys, member_keys = keys
+            if not self._known(anchor_keys, known):
+                anchors.setdefault(tuple(anchor_keys), (plan, anchor_keys))
+            for member, mine in zip(plan.members, member_keys, strict=True):
+                if not self._known(mine, known):
+                    parties.setdefault(plan.context, (plan, {}))[1].setdefault(tuple(mine), member)
+        for chunk in _chunks(list(anchors.values())):
+            learned = self._learn([{**plan.anchor, "id": f"a{n}"} for n, (plan, _) in enumerate(chunk)], None)
+            for n, (plan, anchor_keys) in enumerate(chunk):
+                self._remember(plan.split, plan.split.alone, anchor_keys, learned.get(f"a{n}", ()), known)
+        for plan, unseen in parties.values():  # the plan of one check of the context: its application will do
+            for members in _chunks(list(unseen.items())):
+                renamed = [{**member, "id": f"m{n}"} for n, (_, member) in enumerate(members)]
+                learned = self._learn([{**plan.anchor, "id": "a"}, *renamed], plan.split.anchor)
+                for n, (keys, member) in enumerate(members):
+                    self._remember(plan.split, plan.split.members.get(member["t"], ()), keys,
+                                   learned.get(f"m{n}", ()), known)
+        return [_single(self.match(facts)) if plan is None or keys is None
+                else self._answers(plan, *self._whole_facts(plan, keys, known))
+                for facts, plan, keys in zip(checks, plans, groups, strict=True)]
 
-    def _learn(self, facts: list[dict[str, Any]], anchor_kind: str | None) -> dict[str, list[str]]:
-        """One session: the rules each fact was matched by — each application's own (no anchor kind), or
-        each party's with the one application (`anchor_kind`: the application's kind)."""
+    def _known(self, keys: list[Hashable], known: dict[Hashable, tuple[str, ...]]) -> bool:
+        """Whether every key's answer is known (copied into `known` as found)."""
+        return self._memo.get_into(keys, known)
+
+    def _learn(self, facts: list[dict[str, Any]], anchor: str | None) -> dict[str, list[str]]:
+        """One session: the engine rules that matched each fact — a party's are those that matched it
+        with the application (`anchor`: the application's kind); an application's, those that matched
+        it alone (with no `anchor`, every fact is an application of its own)."""
         learned: dict[str, list[str]] = {}
         for name, frame in self.match(facts):
             aliases = self._aliases(name)
-            if anchor_kind is None:
-                if len(aliases) == 1:
-                    learned.setdefault(frame[next(iter(aliases.values()))], []).append(name)
-            else:
-                other = [alias for k, alias in aliases.items() if k != anchor_kind]
-                if other:
-                    learned.setdefault(frame[other[0]], []).append(name)
+            other = [alias for kind, alias in aliases.items() if kind != anchor]
+            owner = frame[other[0]] if other and anchor is not None else frame[next(iter(aliases.values()))]
+            learned.setdefault(owner, []).append(name)
         return learned
 
-    def _pays(self) -> None:
-        """Count a cached check; at the end of a window, rest the cache if it did not pay. Unlocked:
-        a lost count between threads only moves a window's end."""
-        self._checks += 1
-        checks, hits, misses = self._window
-        if self._checks - checks >= WINDOW:
-            stats = self._memo.stats()
-            looked = stats.hits + stats.misses - hits - misses
-            if looked and stats.size >= stats.limit and (stats.hits - hits) / looked < PAYS:
-                self._resting = REST
-            self._window = (self._checks, stats.hits, stats.misses)
+    def _remember(self, split: Split, groups: Sequence[int], keys: Sequence[Hashable], names: Sequence[str],
+                  known: dict[Hashable, tuple[str, ...]]) -> None:
+        """Store what the engine matched for one fact under each of its groups' keys (and in `known`)."""
+        by_group: dict[int, list[str]] = {n: [] for n in groups}
+        for name in names:
+            by_group[split.group_of[name]].append(name)
+        for n, key in zip(groups, keys, strict=True):
+            known[key] = tuple(by_group[n])
+            self._memo.put(key, known[key])
 
     def _aliases(self, name: str) -> dict[str, str]:
         assert self._shape is not None
         return self._shape.aliases[name]
 
-    def _plan(self, facts: Sequence[dict[str, Any]]) -> tuple[str, dict[str, Any], Hashable, Hashable,
-                                                              Sequence[dict[str, Any]], list[Hashable]] | None:
-        """How a check splits: the application (anchor), its keys, its parties and theirs; None when it
-        does not (no cache, a program or facts the split cannot stand for)."""
+    def _plan(self, facts: Sequence[dict[str, Any]]) -> _Plan | None:
+        """How a check splits; None when it does not (no cache, a program or facts the split cannot
+        stand for)."""
         shape = self._shape
         if shape is None or not facts:
             return None
         anchor, members = facts[0], facts[1:]
         kind = anchor.get("t")
-        if (not isinstance(kind, str) or not shape.anchors(kind) or any(m.get("t") == kind for m in members)
+        split = shape.splits.get(kind) if isinstance(kind, str) else None
+        if (split is None or any(m.get("t") not in split.members for m in members)
                 or len({f.get("id") for f in facts}) < len(facts)):  # the engine refuses shared ids: let it
             return None
-        signer = self._signer
-        shared = signer.fact(anchor, shape.shared[kind])
-        keys: list[Hashable] = [("member", shared, signer.fact(m)) for m in members]
-        return kind, anchor, ("anchor", signer.fact(anchor)), shared, members, keys
+        codes, index = self._signer.codes, split.index
+        own = codes(anchor, index[split.anchor])
+        context = split.pick_shared(own)
+        found = [codes(m, index[m["t"]]) for m in members]
+        return _Plan(split, anchor, tuple(own), members,
+                     [(context, m["t"], tuple(c)) for m, c in zip(members, found, strict=True)], context, own, found)
 
-    def _frames(self, kind: str, anchor: dict[str, Any], own: tuple[str, ...],
-                members: Sequence[dict[str, Any]], found: Sequence[tuple[str, ...] | None]) -> Activations:
-        """Activations as the engine reports them: each rule with the id of each fact it matched, by alias."""
-        out: Activations = [(name, {alias: anchor["id"] for alias in self._aliases(name).values()}) for name in own]
-        for member, names in zip(members, found, strict=True):
-            for name in names or ():
-                out.append((name, {alias: anchor["id"] if k == kind else member["id"]
-                                   for k, alias in self._aliases(name).items()}))
+    def _group_keys(self, plan: _Plan) -> tuple[list[Hashable], list[list[Hashable]]]:
+        """The keys of the anchor's groups, and of each member's."""
+        split = plan.split
+        groups = split.groups
+        own = [g.pick_anchor(plan.anchor_codes) for g in groups]
+        members: list[list[Hashable]] = [
+            [(n, own[n], groups[n].pick_member(found)) for n in split.members[member["t"]]]
+            for member, found in zip(plan.members, plan.member_codes, strict=True)]
+        return [(n, own[n]) for n in split.alone], members
+
+    def _whole_facts(self, plan: _Plan, groups: tuple[list[Hashable], list[list[Hashable]]],
+                     known: dict[Hashable, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        """The engine rules that matched the anchor, and each member, from the answers of their groups;
+        remembered whole."""
+        own = tuple(itertools.chain.from_iterable(known[key] for key in groups[0]))
+        self._whole.put(plan.anchor_key, own)
+        found = []
+        for whole, keys in zip(plan.member_keys, groups[1], strict=True):
+            found.append(tuple(itertools.chain.from_iterable(known[key] for key in keys)))
+            self._whole.put(whole, found[-1])
+        return own, found
+
+    def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
+        """Each fact's engine rules with one frame binding every alias they use to this check's ids."""
+        anchor_id = plan.anchor["id"]
+        out: Answers = [(self._frame(plan.split.anchor, anchor_id, None, None), own)]
+        for member, names in zip(plan.members, found, strict=True):
+            out.append((self._frame(plan.split.anchor, anchor_id, member["t"], member["id"]), names))
         return out
+
+    def _frame(self, anchor: str, anchor_id: str, kind: str | None, member_id: str | None) -> dict[str, str]:
+        """Every alias of the anchor's kind bound to the anchor, and of the member's kind to the member:
+        in a chunk of one fact's answers no alias can mean any other fact."""
+        key = (anchor_id, kind, member_id)
+        frame = self._frames.get(key)
+        if frame is None:
+            assert self._shape is not None
+            frame = dict.fromkeys(self._shape.kind_aliases.get(anchor, ()), anchor_id)
+            if kind is not None and member_id is not None:
+                frame.update(dict.fromkeys(self._shape.kind_aliases.get(kind, ()), member_id))
+            if len(self._frames) < _FRAMES_LIMIT:
+                self._frames[key] = frame
+        return frame
 
     def cache_stats(self) -> Stats:
         return self._memo.stats()
@@ -239,6 +278,7 @@ class Ruleset:
         """Assert `facts` in a fresh session, collect every activation, end the session."""
         sid = str(next(_SIDS))
         self.last_sid = sid
+        self.sessions += 1
         # "id" first in every fact: activations echo each matched fact's JSON text as asserted, so the
         # ids are read from its start instead of decoding whole facts (most of the cost per activation)
         batch = json.dumps([{"id": f["id"], **f, "sid": sid} for f in facts], ensure_ascii=False)
@@ -327,3 +367,7 @@ def _delete_ruleset(handle: int) -> None:
     with _LOCK:
         _dre.delete_ruleset(handle)
 
+
+def _single(activations: Activations) -> Answers:
+    """The engine's own report as answers: a chunk per activation."""
+    return [(frame, (name,)) for name, frame in activations]

@@ -14,7 +14,7 @@ from ..facts.vocabulary import Scope, Vocabulary
 from ..pack.model import RulePack, Whose
 from ..results import IssueSeverity, Result, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
-from .durable import Activations, Ruleset
+from .durable import Answers, Ruleset
 from .effects import SEVERITIES, Effects
 
 
@@ -28,14 +28,14 @@ def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: da
                  principals: list[int]) -> list[dict[str, Any]]:
     """The facts as durable-rules sees them: only what some rule names, parties by position, each
     party carrying its principal's facts that rules name (PRINCIPAL_PREFIX)."""
-    out: list[dict[str, Any]] = [{"id": "a", "t": "app", **vocabulary.application_values(facts, program.app_facts)}]
-    values = vocabulary.party_values(facts, day, program.party_facts | program.principal_facts)
-    for i, (principal, known) in enumerate(zip(principals, values, strict=True)):
-        fact = {"id": f"p{i}", "t": "party"}
-        fact.update((name, value) for name, value in known.items() if name in program.party_facts)
-        fact.update((PRINCIPAL_PREFIX + name, value) for name, value in values[principal].items()
-                    if name in program.principal_facts)
-        out.append(fact)
+    out: list[dict[str, Any]] = [{"id": "a", "t": "app",
+                                  **vocabulary.reader("application", program.app_facts).read(facts.application)}]
+    own = vocabulary.reader("party", program.party_facts).parties(facts, day)
+    of_principal = (vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX)
+                    .parties(facts, day, set(principals)) if program.principal_facts else None)
+    for i, values in enumerate(own):
+        out.append({"id": f"p{i}", "t": "party", **values,
+                    **(of_principal[principals[i]] if of_principal is not None else {})})
     return out
 
 
@@ -175,19 +175,21 @@ def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Fac
 
 
 def trace_of(program: Program, asserted: list[dict[str, Any]], principals: list[int],
-             activations: Activations) -> Trace:
-    """What the engine's activations mean for the pack's rules."""
+             answers: Answers) -> Trace:
+    """What the engine's answers mean for the pack's rules."""
     fires: dict[tuple[int, int], dict[str, str]] = {}
     asks: dict[tuple[int, int], dict[str, str]] = {}
     tests: set[tuple[int, int, int]] = set()
-    for name, frame in activations:
+    meanings = program.meanings
+    for frame, names in answers:
         subject = int(frame["p"][1:]) if "p" in frame else -1
-        for activation in program.meanings[name]:
-            if activation.kind == "test":
-                tests.add((activation.rule, subject, activation.test))
-            else:
-                target = fires if activation.kind == "fire" else asks
-                target.setdefault((activation.rule, subject), frame)
+        for name in names:
+            for activation in meanings[name]:
+                if activation.kind == "test":
+                    tests.add((activation.rule, subject, activation.test))
+                else:
+                    target = fires if activation.kind == "fire" else asks
+                    target.setdefault((activation.rule, subject), frame)
     return Trace({f["id"]: f for f in asserted}, principals, fires, asks, tests)
 
 

@@ -8,9 +8,11 @@ computed facts on the way, and says which given facts a question about a compute
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Literal
 
 from ..pack.model import CountLinked, FactDef, FactKind, MaxLinked, RulePack, YearsSince
@@ -64,6 +66,7 @@ class Vocabulary:
                 self.facts[(scope, name)] = FactSpec(scope, name, fact.kind, tuple(fact.values), fact)
         self.order = {key: n for n, key in enumerate(self.facts)}
         self.date_fact = pack.meta.date_fact
+        self._readers: dict[tuple[Scope, frozenset[str], str], Reader] = {}
 
     def spec(self, scope: Scope, name: str) -> FactSpec | None:
         return self.facts.get((scope, name))
@@ -73,53 +76,14 @@ class Vocabulary:
         return [n for (s, n), f in self.facts.items() if s == scope and f.computed is None and n != "role"]
 
     # values for the engine ----------------------------------------------------------------------
-    def application_values(self, facts: Facts, used: frozenset[str]) -> dict[str, Any]:
-        """The application's known facts that some rule names, as plain JSON values."""
-        app = facts.application
-        out = {}
-        for name in sorted(used):
-            value = getattr(app, name, None)
-            if value is not None:
-                out[name] = _plain(value)
-        return out
-
-    def party_values(self, facts: Facts, day: date | None, used: frozenset[str]) -> list[dict[str, Any]]:
-        """Each party's known facts that some rule names, computed facts included."""
-        parties = facts.parties
-        linked: dict[str, dict[str, list[int]]] = {p.id: {} for p in parties}
-        for n, p in enumerate(parties):
-            if p.of in linked:
-                linked[p.of].setdefault(p.role, []).append(n)
-        names = sorted(used)
-        out = []
-        for n, p in enumerate(parties):
-            values: dict[str, Any] = {}
-            for name in names:
-                spec = self.facts[("party", name)]
-                computed = spec.computed
-                if computed is None:
-                    value = getattr(p, name)
-                    if value is not None:
-                        values[name] = _plain(value)
-                    continue
-                result = self._compute(computed, n, facts, day, linked[p.id])
-                if result is not None:
-                    values[name] = result
-            out.append(values)
-        return out
-
-    def _compute(self, computed: YearsSince | CountLinked | MaxLinked, index: int, facts: Facts,
-                 day: date | None, linked: dict[str, list[int]]) -> int | float | None:
-        party = facts.parties[index]
-        if isinstance(computed, YearsSince):
-            start = getattr(party, computed.fact)
-            if start is None or day is None:
-                return None
-            return years_since(start, day, year_counts_on_anniversary=computed.year_counts_on_anniversary)
-        if isinstance(computed, CountLinked):
-            return count_linked([facts.parties[i] for i in linked.get(computed.role, [])], computed.excluding)
-        members = [index, *(i for role in computed.roles for i in linked.get(role, ()))]
-        return max_known([_plain(getattr(facts.parties[i], computed.fact)) for i in members])
+    def reader(self, scope: Scope, used: frozenset[str], prefix: str = "") -> Reader:
+        """How to read the facts of `scope` that some rule names (`used`) off validated facts, each
+        under `prefix` + its name: prepared once per program."""
+        key = (scope, used, prefix)
+        found = self._readers.get(key)
+        if found is None:
+            found = self._readers[key] = Reader(self, scope, used, prefix)
+        return found
 
     # questions ---------------------------------------------------------------------------------
     def inputs(self, scope: Scope, name: str, owner: int, facts: Facts) -> list[tuple[int, str]]:
@@ -240,3 +204,85 @@ def fact_gates(pack: RulePack, vocabulary: Vocabulary) -> dict[tuple[Scope, str]
             for key in named(rule.when, set()):
                 counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+class Reader:
+    """The known values of the facts of one scope that a program's rules name, as plain JSON values:
+    given facts read with one C call, computed facts worked out by their building blocks."""
+
+    def __init__(self, vocabulary: Vocabulary, scope: Scope, used: frozenset[str], prefix: str) -> None:
+        specs = [vocabulary.facts[(scope, name)] for name in sorted(used)]
+        given = [spec for spec in specs if spec.computed is None]
+        self._keys = tuple(prefix + spec.name for spec in given)
+        self._get = _getter(tuple(spec.name for spec in given))
+        self._plain = frozenset(prefix + spec.name for spec in given if spec.kind in ("date", "decimal"))
+        self._computed = tuple((prefix + spec.name, _computer(spec.computed)) for spec in specs
+                               if spec.computed is not None)
+
+    def read(self, fact: Any) -> dict[str, Any]:
+        """The application's values (or one party's given values)."""
+        plain = self._plain
+        return {key: _plain(value) if key in plain else value
+                for key, value in zip(self._keys, self._get(fact), strict=True) if value is not None}
+
+    def parties(self, facts: Facts, day: date | None, only: Collection[int] | None = None) -> list[dict[str, Any]]:
+        """Each party's values (computed facts dated `day`); only those of the positions `only`, if
+        given (the others empty)."""
+        parties = facts.parties
+        linked: dict[str, dict[str, list[int]]] = {}
+        if self._computed:
+            linked = {p.id: {} for p in parties}
+            for n, p in enumerate(parties):
+                if p.of in linked:
+                    linked[p.of].setdefault(p.role, []).append(n)
+        out: list[dict[str, Any]] = []
+        for n, party in enumerate(parties):
+            if only is not None and n not in only:
+                out.append({})
+                continue
+            values = self.read(party)
+            for key, compute in self._computed:
+                result = compute(parties, n, day, linked[party.id])
+                if result is not None:
+                    values[key] = result
+            out.append(values)
+        return out
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function reading these attributes, always as a tuple."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda fact: (one(fact),)
+    return lambda fact: ()
+
+
+# (the parties, this party's position, the day, this party's linked parties by role) → the value
+Compute = Callable[[Sequence[Any], int, date | None, dict[str, list[int]]], int | float | None]
+
+
+def _computer(computed: YearsSince | CountLinked | MaxLinked) -> Compute:
+    """A computed fact's building block, bound to its declaration once."""
+    if isinstance(computed, YearsSince):
+        fact, on_anniversary = computed.fact, computed.year_counts_on_anniversary
+
+        def years(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int | None:
+            start = getattr(parties[n], fact)
+            if start is None or day is None:
+                return None
+            return years_since(start, day, year_counts_on_anniversary=on_anniversary)
+        return years
+    if isinstance(computed, CountLinked):
+        role, excluding = computed.role, computed.excluding
+
+        def count(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int:
+            return count_linked([parties[i] for i in linked.get(role, ())], excluding)
+        return count
+    fact, roles = computed.fact, computed.roles
+
+    def largest(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int | float | None:
+        members = [n, *(i for role in roles for i in linked.get(role, ()))]
+        return max_known([_plain(getattr(parties[i], fact)) for i in members])
+    return largest
