@@ -10,7 +10,8 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "local-couple-mortg
 # top-level packages and docrules modules only other commands need
 NOT_FOR_CHECK = {"fastapi", "uvicorn", "starlette", "dask", "distributed", "docrules.interfaces.server",
                  "docrules.interfaces.startup", "docrules.interfaces.batch", "docrules.interfaces.pool",
-                 "docrules.dask", "docrules.tools.diff", "docrules.tools.cases", "docrules.tools.coverage"}
+                 "docrules.dask", "docrules.tools.diff", "docrules.tools.cases", "docrules.tools.coverage",
+                 "docrules.tools.explain", "docrules.tools.lint"}
 
 
 def _imported(*argv: str) -> set[str]:

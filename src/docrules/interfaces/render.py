@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..api import Pack
 from ..facts.model import Facts
 from ..results import Issue, IssueSeverity, Item, Result, Status, Text
-from ..tools.explain import Explanation, RuleReason
+
+if TYPE_CHECKING:  # explanations are rendered by `explain`, which imports them; `check` need not
+    from ..tools.explain import Explanation, RuleReason
 
 Lang = Literal["zh", "en"]
 

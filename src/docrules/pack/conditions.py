@@ -18,6 +18,7 @@ import ast
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 ALIASES = ("party", "principal", "app", "setting")
 # CPython 3.11's parser is not safe from several threads at once (gh-106905): reloads run in threads.
@@ -96,8 +97,11 @@ class ExprError(Exception):
         self.message, self.line, self.column, self.hint = message, line, column, hint
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str, principal: str = "") -> Expr:
-    """Parse a condition; an empty one always holds. `principal` is the pack's principal role."""
+    """Parse a condition; an empty one always holds. `principal` is the pack's principal role.
+    Remembered: validation, lint and the compiler of each policy period all read each condition, and
+    the expression is immutable."""
     if not text.strip():
         return Const(True)
     if len(text) > MAX_LENGTH:

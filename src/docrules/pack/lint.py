@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic, PackError, Severity
-from ..engine.compile import Compiler, active, alternatives, compile_pack, policy_boundaries, simplify, split_in
+from ..engine.compile import Compiler, active, alternatives, policy_boundaries, simplify, split_in
+from ..engine.programs import program_for
 from ..facts.vocabulary import Vocabulary
 from ..tomlsource import source_map
 from .conditions import And, Cmp, Expr, Known, Or, parse
@@ -160,7 +161,7 @@ def logic_problems(pack: RulePack) -> list[Diagnostic]:
         except PackError:  # a gap in a setting (DR402): no check can run then, so nothing to lint
             continue
         try:
-            compile_pack(pack, day, vocabulary=vocabulary)
+            program_for(pack, day, vocabulary=vocabulary)
         except PackError as exc:
             for d in exc.diagnostics:
                 found = locate(pack, "rule", d.rule, d.severity, d.code, d.message, d.hint) if d.rule else d
