@@ -14,6 +14,7 @@ import pytest
 
 import docrules
 from bench.generate import applications
+from docrules.engine import cache
 from docrules.engine.cache import Signer, Uncacheable, program_shape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +166,8 @@ def test_a_party_never_seen_whole_is_answered_from_its_groups(uncached: docrules
     assert ruleset.sessions - before < 100  # of 1,000 checks
 
 
-def test_rules_are_grouped_by_the_largest_footprints() -> None:
+def test_rules_are_grouped_by_the_largest_footprints_then_merged_while_keys_stay_few(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     definition = {
         "a1": {"all": [{"a": {"$and": [{"t": "app"}, {"pay": "cash"}]}}]},
         "a2": {"all": [{"a": {"$and": [{"t": "app"}, {"pay": "loan"}, {"$gt": {"price": 5}}]}}]},
@@ -174,8 +176,18 @@ def test_rules_are_grouped_by_the_largest_footprints() -> None:
                        {"p": {"$and": [{"t": "party"}, {"$lt": {"age": 18}}]}}]},
         "p3": {"all": [{"p": {"$and": [{"t": "party"}, {"id_type": "passport"}]}}]},
     }
-    split = program_shape(definition).splits["app"]
-    groups = {g.rules: (g.member, g.anchor_props, g.member_props) for g in split.groups}
-    assert groups == {("a1", "a2"): (None, ("pay", "price"), ()),
-                      ("p1", "p2"): ("party", ("pay",), ("age",)),
-                      ("p3",): ("party", (), ("id_type",))}
+
+    def groups() -> dict[tuple[str, ...], tuple[str | None, tuple[str, ...], tuple[str, ...]]]:
+        split = program_shape(definition).splits["app"]
+        return {g.rules: (g.member, g.anchor_props, g.member_props) for g in split.groups}
+
+    monkeypatch.setattr(cache, "MERGED_KEYS", 1)  # no merging
+    assert groups() == {("a1", "a2"): (None, ("pay", "price"), ()),
+                        ("p1", "p2"): ("party", ("pay",), ("age",)),
+                        ("p3",): ("party", (), ("id_type",))}
+    # pay is tested 2 ways, age and id_type 1 way each: at most 4 x 3 x 3 = 36 keys for the union
+    monkeypatch.setattr(cache, "MERGED_KEYS", 36)
+    assert groups() == {("a1", "a2"): (None, ("pay", "price"), ()),
+                        ("p1", "p2", "p3"): ("party", ("pay",), ("age", "id_type"))}
+    monkeypatch.setattr(cache, "MERGED_KEYS", 35)
+    assert len(groups()) == 3

@@ -40,6 +40,7 @@ from typing import Any, Generic, TypeVar
 _ORDER = {"$neq", "$lt", "$lte", "$gt", "$gte"}
 _EXACT_INT = 2**53  # beyond this a double (the engine's number) is not the integer
 _MEMO_LIMIT = 65_536  # (property, value) pairs whose abstraction is remembered
+MERGED_KEYS = 1024  # at most this many keys can come of a merged group of rules
 
 Test = tuple[str, Any]  # (operator, literal)
 K = TypeVar("K", bound=Hashable)
@@ -180,7 +181,7 @@ def program_shape(definition: dict[str, Any]) -> Shape:
             raise Uncacheable(f"rule {name} matches {len(kinds)} facts")
         aliases[name] = kinds
         footprints[name] = props
-    splits = {anchor: _split(anchor, footprints) for anchor in {k for kinds in aliases.values() for k in kinds}
+    splits = {anchor: _split(anchor, footprints, tests) for anchor in {k for kinds in aliases.values() for k in kinds}
               if all(len(kinds) < 2 or anchor in kinds for kinds in aliases.values())}
     kind_aliases: dict[str, dict[str, None]] = {}
     for kinds in aliases.values():
@@ -190,9 +191,11 @@ def program_shape(definition: dict[str, Any]) -> Shape:
                  {kind: tuple(found) for kind, found in kind_aliases.items()})
 
 
-def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]]) -> Split:
-    """Group the rules by footprint: each group a footprint no other of its kind contains (fewer keys to
-    look up per check), holding every rule whose footprint it contains (no more keys per group)."""
+def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]],
+           tests: dict[str, dict[Test, None]]) -> Split:
+    """Group the rules by footprint: each group a footprint no other of its kind contains, holding every
+    rule whose footprint it contains (no more keys per group); then groups merged while few keys can
+    come of them (fewer look-ups per check)."""
     empty: frozenset[str] = frozenset()
     wanted: dict[tuple[str | None, frozenset[str], frozenset[str]], None] = {}
     of_rule: dict[str, tuple[str | None, frozenset[str], frozenset[str]]] = {}
@@ -206,7 +209,7 @@ def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]]) -> Spl
         return small[0] == large[0] and small[1] <= large[1] and small[2] <= large[2]
 
     ordered = sorted(wanted, key=lambda f: (f[0] or "", sorted(f[1]), sorted(f[2])))
-    tops = [f for f in ordered if not any(f != other and within(f, other) for other in ordered)]
+    tops = _merged([f for f in ordered if not any(f != other and within(f, other) for other in ordered)], tests)
     group_of = {name: next(n for n, top in enumerate(tops) if within(footprint, top))
                 for name, footprint in of_rule.items()}
     index: dict[str, dict[str, int]] = {anchor: {}, **{m: {} for m, _, _ in tops if m is not None}}
@@ -229,6 +232,35 @@ def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]]) -> Spl
     return Split(anchor, shared, tuple(n for n, g in enumerate(groups) if g.member is None),
                  {kind: tuple(found) for kind, found in members.items()}, groups, group_of, index,
                  _pick(sorted(index[anchor][p] for p in shared)))
+
+
+Footprint = tuple[str | None, frozenset[str], frozenset[str]]  # member kind, anchor and member properties
+
+
+def _merged(footprints: list[Footprint], tests: dict[str, dict[Test, None]]) -> list[Footprint]:
+    """Merge footprints of one member kind, smallest union first, while the union's keys stay few: a
+    property tested k ways has at most k + 2 signatures (each way's outcome, absent, and a rare value
+    keyed on itself), and a footprint at most the product of its properties'."""
+    def keys(footprint: Footprint) -> int:
+        return math.prod(len(tests.get(p, ())) + 2 for props in footprint[1:] for p in props)
+
+    out = list(footprints)
+    while True:
+        best: tuple[int, int, int, Footprint] | None = None
+        for i, first in enumerate(out):
+            for j in range(i + 1, len(out)):
+                second = out[j]
+                if first[0] != second[0]:
+                    continue
+                union = (first[0], first[1] | second[1], first[2] | second[2])
+                size = keys(union)
+                if size <= MERGED_KEYS and (best is None or size < best[0]):
+                    best = (size, i, j, union)
+        if best is None:
+            return out
+        _, i, j, union = best
+        out[i] = union
+        del out[j]
 
 
 def _pick(positions: list[int]) -> Callable[[list[Hashable]], tuple[Hashable, ...]]:
