@@ -122,6 +122,17 @@ def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
     assert same({"id": "p0", "age": 3}) == same({"id": "p7", "age": 3})  # ids are not tested here
 
 
+def test_a_full_value_memo_still_gives_each_signature_its_one_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server sees a new price in nearly every check: past the memo's bound, values are no longer
+    remembered, but a value must still sign as every other value on the same side of each test."""
+    monkeypatch.setattr(cache, "_MEMO_LIMIT", 4)
+    signer = Signer({"price": (("$gt", 100),)})
+    index = {"price": 0}
+    first = [signer.codes({"price": n}, index) for n in (1, 200)]
+    later = [signer.codes({"price": n}, index) for n in range(300, 320)] + [signer.codes({"price": 5}, index)]
+    assert later[:-1] == [first[1]] * 20 and later[-1] == first[0] != first[1]
+
+
 @pytest.mark.parametrize("definition", [
     {"r": {"all": [{"a": {"t": "app"}}, {"p": {"$and": [{"t": "party"}, {"pid": {"a": "buyer"}}]}}]}},  # join
     {"r": {"all": [{"p": {"t": "party"}}, {"q": {"t": "party"}}]}},  # two parties in one rule

@@ -296,12 +296,14 @@ class Signer:
         else:
             abstract = (prop, kind, tuple(_holds(op, value, literal) for op, literal in tests))
         with self._lock:
-            if len(self._memo) >= _MEMO_LIMIT:
-                return abstract
             code = self._codes.get(abstract)
             if code is None:
+                if len(self._codes) >= _MEMO_LIMIT:
+                    return abstract  # never given a code, so always itself: a key stays one key
                 code = self._codes[abstract] = len(self._codes)
-            self._memo[(prop, type(value), value)] = code
+            # a full memo only stops remembering values: a new price is worked out again, to the same code
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[(prop, type(value), value)] = code
         return code
 
     def codes(self, fact: dict[str, Any], index: dict[str, int]) -> list[Hashable]:
