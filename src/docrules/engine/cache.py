@@ -362,6 +362,19 @@ class Memo(Generic[K, V]):
         self.hits += 1
         return found
 
+    def get_all(self, keys: list[K]) -> list[V | None]:
+        """The answer of each key, or None."""
+        found = list(map(self._young.get, keys))
+        if None not in found:
+            self.hits += len(found)
+            return found
+        for n, value in enumerate(found):
+            if value is None:
+                found[n] = self.get(key=keys[n])  # counts, and looks in the old generation
+            else:
+                self.hits += 1
+        return found
+
     def get_into(self, keys: list[K], found: dict[K, V]) -> bool:
         """Copy into `found` the answers of `keys` not in it yet; whether every key has one."""
         young = self._young

@@ -123,21 +123,45 @@ class Ruleset:
         get = self._whole.get
         own = get(plan.anchor_key)
         found = [get(key) for key in plan.member_keys]
-        whole = [names for names in found if names is not None]
-        if own is None or len(whole) < len(found):
-            groups = self._group_keys(plan)
-            anchor_keys, member_keys = groups
-            known: dict[Hashable, tuple[str, ...]] = {}
-            unseen = [i for i, keys in enumerate(member_keys) if not self._known(keys, known)]
-            if unseen or not self._known(anchor_keys, known):
-                learned = self._learn([plan.anchor, *(plan.members[i] for i in unseen)], plan.split.anchor)
-                self._remember(plan.split, plan.split.alone, anchor_keys, learned.get(plan.anchor["id"], ()), known)
-                for i in unseen:
-                    member = plan.members[i]
-                    self._remember(plan.split, plan.split.members.get(member["t"], ()), member_keys[i],
-                                   learned.get(member["id"], ()), known)
-            own, whole = self._whole_facts(plan, groups, known)
+        if own is None or None in found:
+            own, whole = self._from_groups(plan, own, found)
+        else:
+            whole = [names for names in found if names is not None]
         return self._answers(plan, own, whole)
+
+    def _from_groups(self, plan: _Plan, own: tuple[str, ...] | None, found: list[tuple[str, ...] | None]
+                     ) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        """The facts not remembered whole, answered from their groups (the engine is asked about the
+        groups not seen); each then remembered whole."""
+        split, memo = plan.split, self._memo
+        groups = split.groups
+        shared = [g.pick_anchor(plan.anchor_codes) for g in groups]
+        anchor_keys: list[Hashable] = [(n, shared[n]) for n in split.alone]
+        todo = [i for i, names in enumerate(found) if names is None]
+        keys: dict[int, list[Hashable]] = {
+            i: [(n, shared[n], groups[n].pick_member(plan.member_codes[i]))
+                for n in split.members[plan.members[i]["t"]]]
+            for i in todo}
+        anchor_answers: Sequence[tuple[str, ...] | None] = memo.get_all(anchor_keys) if own is None else []
+        answers: dict[int, Sequence[tuple[str, ...] | None]] = {i: memo.get_all(mine) for i, mine in keys.items()}
+        unseen = [i for i in todo if None in answers[i]]
+        if unseen or None in anchor_answers:
+            learned = self._learn([plan.anchor, *(plan.members[i] for i in unseen)], split.anchor)
+            if own is None:
+                anchor_answers = self._remember(split, split.alone, anchor_keys, learned.get(plan.anchor["id"], ()))
+            for i in unseen:
+                member = plan.members[i]
+                answers[i] = self._remember(split, split.members[member["t"]], keys[i], learned.get(member["id"], ()))
+        if own is None:
+            own = _joined(anchor_answers)
+            self._whole.put(plan.anchor_key, own)
+        whole = []
+        for i, names in enumerate(found):
+            if names is None:
+                names = _joined(answers[i])
+                self._whole.put(plan.member_keys[i], names)
+            whole.append(names)
+        return own, whole
 
     def run_many(self, checks: Sequence[Sequence[dict[str, Any]]]) -> list[Answers]:
         """`run` for many checks: the engine is asked only about the applications and parties with a
@@ -166,16 +190,18 @@ class Ruleset:
         for chunk in _chunks(list(anchors.values())):
             learned = self._learn([{**plan.anchor, "id": f"a{n}"} for n, (plan, _) in enumerate(chunk)], None)
             for n, (plan, anchor_keys) in enumerate(chunk):
-                self._remember(plan.split, plan.split.alone, anchor_keys, learned.get(f"a{n}", ()), known)
+                known.update(zip(anchor_keys, self._remember(plan.split, plan.split.alone, anchor_keys,
+                                                             learned.get(f"a{n}", ())), strict=True))
         for plan, unseen in parties.values():  # the plan of one check of the context: its application will do
             for members in _chunks(list(unseen.items())):
                 renamed = [{**member, "id": f"m{n}"} for n, (_, member) in enumerate(members)]
                 learned = self._learn([{**plan.anchor, "id": "a"}, *renamed], plan.split.anchor)
                 for n, (keys, member) in enumerate(members):
-                    self._remember(plan.split, plan.split.members.get(member["t"], ()), keys,
-                                   learned.get(f"m{n}", ()), known)
+                    known.update(zip(keys, self._remember(plan.split, plan.split.members[member["t"]], keys,
+                                                          learned.get(f"m{n}", ())), strict=True))
         return [_single(self.match(facts)) if plan is None or keys is None
-                else self._answers(plan, *self._whole_facts(plan, keys, known))
+                else self._answers(plan, _joined([known[k] for k in keys[0]]),
+                                   [_joined([known[k] for k in mine]) for mine in keys[1]])
                 for facts, plan, keys in zip(checks, plans, groups, strict=True)]
 
     def _known(self, keys: list[Hashable], known: dict[Hashable, tuple[str, ...]]) -> bool:
@@ -194,15 +220,17 @@ class Ruleset:
             learned.setdefault(owner, []).append(name)
         return learned
 
-    def _remember(self, split: Split, groups: Sequence[int], keys: Sequence[Hashable], names: Sequence[str],
-                  known: dict[Hashable, tuple[str, ...]]) -> None:
-        """Store what the engine matched for one fact under each of its groups' keys (and in `known`)."""
+    def _remember(self, split: Split, groups: Sequence[int], keys: Sequence[Hashable],
+                  names: Sequence[str]) -> list[tuple[str, ...]]:
+        """Store what the engine matched for one fact under each of its groups' keys; the answers, in
+        the order of the keys."""
         by_group: dict[int, list[str]] = {n: [] for n in groups}
         for name in names:
             by_group[split.group_of[name]].append(name)
-        for n, key in zip(groups, keys, strict=True):
-            known[key] = tuple(by_group[n])
-            self._memo.put(key, known[key])
+        answers = [tuple(by_group[n]) for n in groups]
+        for key, answer in zip(keys, answers, strict=True):
+            self._memo.put(key, answer)
+        return answers
 
     def _aliases(self, name: str) -> dict[str, str]:
         assert self._shape is not None
@@ -236,18 +264,6 @@ class Ruleset:
             [(n, own[n], groups[n].pick_member(found)) for n in split.members[member["t"]]]
             for member, found in zip(plan.members, plan.member_codes, strict=True)]
         return [(n, own[n]) for n in split.alone], members
-
-    def _whole_facts(self, plan: _Plan, groups: tuple[list[Hashable], list[list[Hashable]]],
-                     known: dict[Hashable, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
-        """The engine rules that matched the anchor, and each member, from the answers of their groups;
-        remembered whole."""
-        own = tuple(itertools.chain.from_iterable(known[key] for key in groups[0]))
-        self._whole.put(plan.anchor_key, own)
-        found = []
-        for whole, keys in zip(plan.member_keys, groups[1], strict=True):
-            found.append(tuple(itertools.chain.from_iterable(known[key] for key in keys)))
-            self._whole.put(whole, found[-1])
-        return own, found
 
     def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
         """Each fact's engine rules with one frame binding every alias they use to this check's ids."""
@@ -371,3 +387,8 @@ def _delete_ruleset(handle: int) -> None:
 def _single(activations: Activations) -> Answers:
     """The engine's own report as answers: a chunk per activation."""
     return [(frame, (name,)) for name, frame in activations]
+
+
+def _joined(answers: Sequence[tuple[str, ...] | None]) -> tuple[str, ...]:
+    """One fact's engine rules, from the answers of its groups (every one known by now)."""
+    return tuple(name for names in answers if names for name in names)
