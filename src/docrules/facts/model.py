@@ -203,11 +203,12 @@ def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...],
         return {**node, "schema": {**_in_range(node["schema"], most), "allow_inf_nan": False}}
     if kind == "function-before" and node["function"]["function"] is _date_only:
         # pydantic reads a date from a text of any length ('2026-01-01T00:00:00.000…'): a date object
-        # as it is (not a datetime: strict), or a text within the limit read as the model reads it
+        # as it is (not a datetime: strict), or a text within the limit read as the model reads it;
+        # neither takes a number, so `_date_only` has nothing left to refuse
         inner = node["schema"]
-        return {**node, "schema": {"type": "union", "mode": "left_to_right", "choices": [
+        return {"type": "union", "mode": "left_to_right", "choices": [
             {"type": "chain", "steps": [{"type": "str", "strict": True, "max_length": limits.max_string}, inner]},
-            {**inner, "strict": True}]}}
+            {**inner, "strict": True}]}
     raise _Unbounded(kind)
 
 
