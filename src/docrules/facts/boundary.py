@@ -13,6 +13,11 @@ What it refuses, and why it refuses it here rather than later:
   - text longer than `max_string` and lists longer than `max_parties` / `max_items`: a 3,000-party body
     costs seconds of engine time, and a 10 MB id would otherwise become a 10 MB error line.
 Messages quote at most a short prefix of a bad value.
+
+Good facts do not need the walk of `check_data`: a pack's facts model has a bounded validator
+(`facts.model.bounded_validator`) that proves them within these limits in the same pydantic-core pass
+that validates them, and `facts.read.parse_facts` walks only what it refuses, so that the problems are
+named here, as ever.
 """
 
 from __future__ import annotations

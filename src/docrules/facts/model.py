@@ -151,13 +151,14 @@ def bounded_validator(model: type[Facts], limits: Limits = LIMITS) -> SchemaVali
         schema = _bound(model.__pydantic_core_schema__, limits, 0, (), classes)
     except _Unbounded:
         return None
+    complete = [cls.__pydantic_complete__ for cls in classes]
     for cls in classes:
         cls.__pydantic_complete__ = False
     try:
         return SchemaValidator(schema)
     finally:
-        for cls in classes:
-            cls.__pydantic_complete__ = True
+        for cls, was in zip(classes, complete, strict=True):
+            cls.__pydantic_complete__ = was
 
 
 def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...],
