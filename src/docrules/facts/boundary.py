@@ -27,6 +27,7 @@ import math
 import re
 import sys
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -227,28 +228,29 @@ def _path(parts: tuple[str | int, ...]) -> str:
 
 
 def _within(data: Any, limits: Limits) -> bool:
-    """Whether plain data is within the limits: the fast pass, without paths (iterative)."""
-    stack: list[tuple[int, Any]] = [(0, data)]
-    while stack:
-        depth, value = stack.pop()
+    """Whether plain data is within the limits: the fast pass, without paths."""
+    return _all_within((data,), 0, limits)
+
+
+def _all_within(values: Iterable[Any], depth: int, limits: Limits) -> bool:
+    """Whether `values`, at `depth`, and all they hold are within the limits. It recurses, but a list or
+    table past `max_depth` is refused before its contents are looked at."""
+    text, number = limits.max_string, limits.max_integer
+    for value in values:
         kind = type(value)
-        if kind is dict:
-            if depth >= limits.max_depth:
-                return False
-            for key, item in value.items():
-                if len(key) > limits.max_string:
-                    return False
-                stack.append((depth + 1, item))
-        elif kind is list:
-            if depth >= limits.max_depth or len(value) > limits.max_items or (
-                    depth == 1 and len(value) > limits.max_parties):
-                return False
-            stack.extend((depth + 1, item) for item in value)
-        elif kind is str:
-            if len(value) > limits.max_string:
+        if kind is str:
+            if len(value) > text:
                 return False
         elif kind is int:
-            if abs(value) > limits.max_integer:
+            if not -number <= value <= number:
+                return False
+        elif kind is dict:
+            if depth >= limits.max_depth or (value and max(map(len, value)) > text) or (
+                    not _all_within(value.values(), depth + 1, limits)):
+                return False
+        elif kind is list:
+            if depth >= limits.max_depth or len(value) > limits.max_items or (
+                    depth == 1 and len(value) > limits.max_parties) or not _all_within(value, depth + 1, limits):
                 return False
         elif kind is float:
             if not math.isfinite(value):
