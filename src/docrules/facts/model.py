@@ -8,6 +8,7 @@ may be absent, which means *unknown*: a rule that needs it does not fire and the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -114,18 +115,15 @@ def build_model(pack: RulePack) -> type[Facts]:
     def fields(table: dict[str, FactDef]) -> dict[str, Any]:
         return {name: (fact_type(fact) | None, None) for name, fact in table.items() if fact.computed is None}
 
-    # the schema's names are the contract's (Application, Party, Facts), whichever pack declares them;
-    # each class is the pack's own, so that `bounded_validator` may build on them before they are shared
+    # the schema's names are the contract's (Application, Party, Facts), whichever pack declares them
     application = create_model("Application", __base__=Application,
                                **fields(pack.facts.application))
     roles: Any = Literal[tuple(pack.roles)] if pack.roles else StrictStr
     party = create_model("Party", __base__=Party, role=(roles, ...), **fields(pack.facts.party))
-    received = create_model("Received", __base__=Received, __doc__=Received.__doc__)
     facts = create_model("Facts", __base__=Facts,
                          application=(application, Field(default_factory=application)),
-                         parties=(list[party], ...),  # type: ignore[valid-type]
-                         received=(list[received] | None, None))  # type: ignore[valid-type,arg-type]
-    facts.bounded = bounded_validator(facts)
+                         parties=(list[party], ...))  # type: ignore[valid-type]
+    facts.bounded = bounded_validator(facts, own=(facts, application, party))  # no one else has them yet
     return facts
 
 
@@ -133,7 +131,8 @@ class _Unbounded(Exception):
     """A part of a model whose inputs `bounded_validator` cannot bound."""
 
 
-def bounded_validator(model: type[Facts], limits: Limits = LIMITS) -> SchemaValidator | None:
+def bounded_validator(model: type[Facts], limits: Limits = LIMITS, *,
+                      own: Collection[type[BaseModel]] = ()) -> SchemaValidator | None:
     """A validator that gives exactly what `model` gives but refuses more: whatever the input boundary
     (`check_data` with `limits`) would refuse, such as text over `max_string` in a fact that allows
     1,000 characters or a whole number over `max_integer` in a decimal fact. A success therefore proves
@@ -143,12 +142,14 @@ def bounded_validator(model: type[Facts], limits: Limits = LIMITS) -> SchemaVali
     `datetime` for a date): that only costs the exact path. None when the model has a part whose inputs
     this cannot bound (a lax type, a validator of its own, an alias, a recursive model).
 
-    Only for models that no other thread uses yet (`build_model` calls it on the classes it has just
-    made): pydantic-core would take a complete model class's own validator for its part of the schema
-    instead of building the bounded one, so the classes are marked incomplete while it builds."""
+    pydantic-core takes a complete model class's own validator for its part of any schema. The classes
+    in `own`, which no other thread may use yet (`build_model` passes those it has just made), are
+    marked incomplete while the validator is built, so that their parts are the bounded ones. Any other
+    class (`Received`, shared by every pack) gets its input checked against its bounded fields first,
+    then validated by its own validator."""
     classes: list[type[BaseModel]] = []
     try:
-        schema = _bound(model.__pydantic_core_schema__, limits, 0, (), classes)
+        schema = _bound(model.__pydantic_core_schema__, limits, 0, (), own, classes)
     except _Unbounded:
         return None
     complete = [cls.__pydantic_complete__ for cls in classes]
@@ -161,10 +162,11 @@ def bounded_validator(model: type[Facts], limits: Limits = LIMITS) -> SchemaVali
             cls.__pydantic_complete__ = was
 
 
-def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...],
+def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...], own: Collection[type[BaseModel]],
            classes: list[type[BaseModel]]) -> Any:
     """`node` of a core schema, held to `limits`, for input at `depth` (the boundary counts the top object
-    as 0) under the field names `at` (None for a list's item); the model classes it meets go in `classes`."""
+    as 0) under the field names `at` (None for a list's item); the classes of `own` it builds on go in
+    `classes`."""
     kind = node["type"]
     most = limits.max_integer
     if kind in ("model", "model-fields", "list") and depth >= limits.max_depth:
@@ -173,22 +175,26 @@ def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...],
         config = node.get("config", {})
         if config.get("extra_fields_behavior") != "forbid" or config.get("str_strip_whitespace"):
             raise _Unbounded("a model that takes unknown keys or shortens text")  # it would go unchecked
-        classes.append(node["cls"])
-        return {**node, "schema": _bound(node["schema"], limits, depth, at, classes)}
+        fields = _bound(node["schema"], limits, depth, at, own, classes)
+        if node["cls"] in own:
+            classes.append(node["cls"])
+            return {**node, "schema": fields}
+        return {"type": "chain", "steps": [_checked(fields), node]}
     if kind == "model-fields":
         fields = {}
         for name, field in node["fields"].items():
             if len(name) > limits.max_string or field.get("validation_alias") is not None:
                 raise _Unbounded(name)
-            fields[name] = {**field, "schema": _bound(field["schema"], limits, depth + 1, (*at, name), classes)}
+            fields[name] = {**field,
+                            "schema": _bound(field["schema"], limits, depth + 1, (*at, name), own, classes)}
         return {**node, "fields": fields}
     if kind in ("default", "nullable", "function-after"):  # an after-validator sees only the inner's output
-        return {**node, "schema": _bound(node["schema"], limits, depth, at, classes)}
+        return {**node, "schema": _bound(node["schema"], limits, depth, at, own, classes)}
     if kind == "list":
         # the boundary counts the top object's `parties` against max_parties, every other list max_items
         cap = limits.max_parties if at == ("parties",) else limits.max_items
         return {**node, "max_length": _at_most(node.get("max_length"), cap),
-                "items_schema": _bound(node["items_schema"], limits, depth + 1, (*at, None), classes)}
+                "items_schema": _bound(node["items_schema"], limits, depth + 1, (*at, None), own, classes)}
     if kind == "str" and not node.get("strip_whitespace"):
         return {**node, "max_length": _at_most(node.get("max_length"), limits.max_string)}
     if kind == "int" and node.get("strict"):  # lax, it would read a long text of digits
@@ -211,6 +217,15 @@ def _bound(node: Any, limits: Limits, depth: int, at: tuple[str | None, ...],
             {"type": "chain", "steps": [{"type": "str", "strict": True, "max_length": limits.max_string}, inner]},
             {**inner, "strict": True}]}
     raise _Unbounded(kind)
+
+
+def _checked(fields: Any) -> Any:
+    """A typed dict of a model's bounded `fields` that adds no default: the model's own validator after it
+    sees the keys that came (the fields set), with their values checked."""
+    return {"type": "typed-dict", "extra_behavior": "forbid", "fields": {
+        name: {"type": "typed-dict-field", "required": False,
+               "schema": field["schema"]["schema"] if field["schema"]["type"] == "default" else field["schema"]}
+        for name, field in fields["fields"].items()}}
 
 
 def _at_most(value: int | None, cap: int) -> int:
