@@ -24,7 +24,7 @@ def parse_facts(data: object, model: type[Facts], vocabulary: Vocabulary, *, fil
     (`check_data`) first; raise `FactsError` listing every problem."""
     if isinstance(data, model):
         facts = data
-    elif isinstance(data, BaseModel):  # another pack's facts: no input, no limits
+    elif isinstance(data, BaseModel):  # facts of another model: Python objects, not input (no limits, as ever)
         facts = _validated(data.model_dump(exclude_none=True), model, file)
     else:
         facts = _plain(data, model, file)
