@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, create_model
 
 import docrules
+from bench.generate import applications
 from docrules.facts.boundary import LIMITS, data_problems
 from docrules.facts.model import Facts, bounded_validator, build_model
 from docrules.facts.read import allowed_values, parse_facts
@@ -175,3 +176,12 @@ def test_received_documents_built_in_python_are_kept(pack: docrules.Pack) -> Non
     assert facts.received is not None and facts.received[0] is kept
     assert pack.facts(facts) is facts
     assert docrules.Received.__pydantic_complete__ and pack.facts_model.__pydantic_complete__
+
+
+def test_generated_applications_get_the_same_facts(pack: docrules.Pack) -> None:
+    exact = _exact(pack)
+    bounded = pack.facts_model.bounded
+    assert bounded is not None
+    for app in applications(2000, 11, pack):
+        bounded.validate_python(app)  # the benchmark's applications all take the fast path
+        _same(app, pack, exact)
