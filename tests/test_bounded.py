@@ -172,7 +172,7 @@ def test_received_documents_built_in_python_are_kept(pack: docrules.Pack) -> Non
     """`docrules.Received` is shared by every pack: the bounded validator checks its input without
     making it a class of its own, so facts built with it are taken as they are."""
     kept = docrules.Received(document="id_card", party="b")
-    facts = pack.facts_model(parties=[{"id": "b", "role": "buyer"}], received=[kept])
+    facts = pack.facts_model.model_validate({"parties": [{"id": "b", "role": "buyer"}], "received": [kept]})
     assert facts.received is not None and facts.received[0] is kept
     assert pack.facts(facts) is facts
     assert docrules.Received.__pydantic_complete__ and pack.facts_model.__pydantic_complete__
