@@ -13,6 +13,11 @@ What it refuses, and why it refuses it here rather than later:
   - text longer than `max_string` and lists longer than `max_parties` / `max_items`: a 3,000-party body
     costs seconds of engine time, and a 10 MB id would otherwise become a 10 MB error line.
 Messages quote at most a short prefix of a bad value.
+
+Good facts do not need the walk of `check_data`: a pack's facts model has a bounded validator
+(`facts.model.bounded_validator`) that proves them within these limits in the same pydantic-core pass
+that validates them, and `facts.read.parse_facts` walks only what it refuses, so that the problems are
+named here, as ever.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import math
 import re
 import sys
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -222,28 +228,29 @@ def _path(parts: tuple[str | int, ...]) -> str:
 
 
 def _within(data: Any, limits: Limits) -> bool:
-    """Whether plain data is within the limits: the fast pass, without paths (iterative)."""
-    stack: list[tuple[int, Any]] = [(0, data)]
-    while stack:
-        depth, value = stack.pop()
+    """Whether plain data is within the limits: the fast pass, without paths."""
+    return _all_within((data,), 0, limits)
+
+
+def _all_within(values: Iterable[Any], depth: int, limits: Limits) -> bool:
+    """Whether `values`, at `depth`, and all they hold are within the limits. It recurses, but a list or
+    table past `max_depth` is refused before its contents are looked at."""
+    text, number = limits.max_string, limits.max_integer
+    for value in values:
         kind = type(value)
-        if kind is dict:
-            if depth >= limits.max_depth:
-                return False
-            for key, item in value.items():
-                if len(key) > limits.max_string:
-                    return False
-                stack.append((depth + 1, item))
-        elif kind is list:
-            if depth >= limits.max_depth or len(value) > limits.max_items or (
-                    depth == 1 and len(value) > limits.max_parties):
-                return False
-            stack.extend((depth + 1, item) for item in value)
-        elif kind is str:
-            if len(value) > limits.max_string:
+        if kind is str:
+            if len(value) > text:
                 return False
         elif kind is int:
-            if abs(value) > limits.max_integer:
+            if not -number <= value <= number:
+                return False
+        elif kind is dict:
+            if depth >= limits.max_depth or (value and max(map(len, value)) > text) or (
+                    not _all_within(value.values(), depth + 1, limits)):
+                return False
+        elif kind is list:
+            if depth >= limits.max_depth or len(value) > limits.max_items or (
+                    depth == 1 and len(value) > limits.max_parties) or not _all_within(value, depth + 1, limits):
                 return False
         elif kind is float:
             if not math.isfinite(value):

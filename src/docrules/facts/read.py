@@ -14,74 +14,103 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, FactsError, did_you_mean
+from .boundary import check_data
 from .model import Facts
 from .vocabulary import Vocabulary
 
 
 def parse_facts(data: object, model: type[Facts], vocabulary: Vocabulary, *, file: str | None = None) -> Facts:
-    """Validate plain data into `model` (a pack's facts model); raise `FactsError` listing every problem."""
+    """Validate data into `model` (a pack's facts model), plain data within the input boundary's limits
+    (`check_data`) first; raise `FactsError` listing every problem."""
     if isinstance(data, model):
         facts = data
+    elif isinstance(data, BaseModel):  # facts of another model: Python objects, not input (no limits, as ever)
+        facts = _validated(data.model_dump(exclude_none=True), model, file)
     else:
-        if isinstance(data, BaseModel):
-            data = data.model_dump(exclude_none=True)
-        if not isinstance(data, Mapping):
-            raise FactsError([Diagnostic(code="DR503", file=file,
-                                         message="facts must be an object with 'application' and 'parties'",
-                                         zh="资料须是含 application 和 parties 的对象")])
-        try:
-            facts = model.model_validate(data)
-        except ValidationError as exc:
-            raise FactsError([_from_pydantic(err, file, model) for err in exc.errors()]) from None
+        facts = _plain(data, model, file)
     problems = relation_problems(facts, vocabulary, file)
     if problems:
         raise FactsError(problems)
     return facts
 
 
+def _plain(data: object, model: type[Facts], file: str | None) -> Facts:
+    """Plain data → facts. Good data takes one pass of pydantic-core (the model's bounded validator
+    proves the limits as it validates); anything it refuses takes the exact path, which names every
+    problem: the boundary's walk, then the model."""
+    if model.bounded is not None:
+        try:
+            facts: Facts = model.bounded.validate_python(data)
+            return facts
+        except ValidationError:
+            pass
+    check_data(data, file)
+    return _validated(data, model, file)
+
+
+def _validated(data: object, model: type[Facts], file: str | None) -> Facts:
+    if not isinstance(data, Mapping):
+        raise FactsError([Diagnostic(code="DR503", file=file,
+                                     message="facts must be an object with 'application' and 'parties'",
+                                     zh="资料须是含 application 和 parties 的对象")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise FactsError([_from_pydantic(err, file, model) for err in exc.errors()]) from None
+
+
 def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = None) -> list[Diagnostic]:
     """What one party cannot say about itself: unique ids, `of` naming a party of the role its own
     role belongs to; and received documents naming a party of this application, each (party,
     document) once."""
+    # Every check comes here, nearly always with good facts: one pass over the parties, and nothing
+    # formatted until there is something to say.
     out: list[Diagnostic] = []
-    seen: set[str] = set()
     roles = vocabulary.pack.roles
-    principal = vocabulary.principal
-    by_id = {p.id: p.role for p in facts.parties}
-    principals = sorted(p.id for p in facts.parties if roles[p.role].of is None)
-    if not principals:
-        out.append(Diagnostic(code="DR510", file=file, path="parties",
-                              message=f"parties: at least one party with role '{principal}' is required",
-                              zh=f"至少须有一位{roles[principal].zh}" if principal in roles else None))
-    for i, party in enumerate(facts.parties):
-        at = f"parties[{i}]"
-        if party.id in seen:
-            out.append(Diagnostic(code="DR511", file=file, path=f"{at}.id",
-                                  message=f"{at}.id: another party already has id {_short(party.id)}",
-                                  zh=f"{at}.id: 编号 {_short(party.id)} 已被另一人使用"))
-        seen.add(party.id)
+    parties = facts.parties
+    by_id = {p.id: p.role for p in parties}
+    seen: set[str] | None = set() if len(by_id) < len(parties) else None  # only when an id repeats
+    principal = False
+    for i, party in enumerate(parties):
+        if seen is not None:
+            if party.id in seen:
+                at = f"parties[{i}]"
+                out.append(Diagnostic(code="DR511", file=file, path=f"{at}.id",
+                                      message=f"{at}.id: another party already has id {_short(party.id)}",
+                                      zh=f"{at}.id: 编号 {_short(party.id)} 已被另一人使用"))
+            seen.add(party.id)
         owner = roles[party.role].of
-        hint = f"one of: {', '.join(_short(p) for p in principals) or '(none yet)'}"
-        if owner is None and party.of is not None:
-            out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
-                                  message=f"{at}.of: a {party.role} belongs to no one; remove 'of'",
-                                  zh=f"{at}.of: {roles[party.role].zh}不属于任何人,请删除 of"))
-        elif owner is not None and party.of is None:
+        if owner is None:
+            principal = True
+            if party.of is not None:
+                at = f"parties[{i}]"
+                out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
+                                      message=f"{at}.of: a {party.role} belongs to no one; remove 'of'",
+                                      zh=f"{at}.of: {roles[party.role].zh}不属于任何人,请删除 of"))
+        elif party.of is None:
+            at = f"parties[{i}]"
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
                                   message=f"{at}.of: a {party.role} must name the {owner} it belongs to",
-                                  zh=f"{at}.of: 须写明所属的{roles[owner].zh}", hint=hint))
-        elif owner is not None and by_id.get(party.of or "") != owner:
+                                  zh=f"{at}.of: 须写明所属的{roles[owner].zh}", hint=_one_of(facts, vocabulary)))
+        elif by_id.get(party.of) != owner:
+            at = f"parties[{i}]"
             out.append(Diagnostic(code="DR512", file=file, path=f"{at}.of",
                                   message=f"{at}.of: names no {owner} (got {_short(party.of)})",
-                                  zh=f"{at}.of: 没有这位{roles[owner].zh}({_short(party.of)})", hint=hint))
+                                  zh=f"{at}.of: 没有这位{roles[owner].zh}({_short(party.of)})",
+                                  hint=_one_of(facts, vocabulary)))
+    if not principal:  # said first
+        principal_role = vocabulary.principal
+        out.insert(0, Diagnostic(code="DR510", file=file, path="parties",
+                                 message=f"parties: at least one party with role '{principal_role}' is required",
+                                 zh=f"至少须有一位{roles[principal_role].zh}" if principal_role in roles else None))
     handed: set[tuple[str | None, str, str | None]] = set()
     for i, got in enumerate(facts.received or ()):
         at = f"received[{i}]"
-        if got.party is not None and got.party not in seen:
+        if got.party is not None and got.party not in by_id:
             out.append(Diagnostic(code="DR514", file=file, path=f"{at}.party",
                                   message=f"{at}.party: names no party (got {_short(got.party)})",
                                   zh=f"{at}.party: 没有这个人({_short(got.party)})",
-                                  hint=f"one of: {', '.join(sorted(seen))}, or null for the application"))
+                                  hint=f"one of: {', '.join(sorted(by_id))}, or null for the application"))
         if (got.party, got.document, got.stage) in handed:
             out.append(Diagnostic(code="DR515", file=file, path=f"{at}.document",
                                   message=f"{at}.document: {_short(got.document)} of "
@@ -90,6 +119,12 @@ def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = N
                                   zh=f"{at}.document: {_short(got.document)} 重复登记,请合并为一条"))
         handed.add((got.party, got.document, got.stage))
     return out
+
+
+def _one_of(facts: Facts, vocabulary: Vocabulary) -> str:
+    """The parties that others may belong to, for a hint."""
+    principals = sorted(p.id for p in facts.parties if vocabulary.pack.roles[p.role].of is None)
+    return f"one of: {', '.join(_short(p) for p in principals) or '(none yet)'}"
 
 
 def unknown_documents(facts: Facts, documents: Collection[str], stages: Collection[str]) -> list[Diagnostic]:
