@@ -19,7 +19,6 @@ from .engine.durable import CACHE_SIZE, Ruleset
 from .engine.evaluate import Trace, build, engine_facts, match, principal_positions, trace_of
 from .engine.programs import program_for
 from .engine.smoke import require_smoke
-from .facts.boundary import check_data
 from .facts.boundary import read_data as read_facts_data
 from .facts.model import Facts, build_model
 from .facts.read import parse_facts as validate_facts
@@ -99,8 +98,6 @@ class Pack:
         """Validate facts for this pack (its facts model, the relations between parties, received
         documents the catalog knows) after the input boundary's limits (for plain data); raise
         `FactsError` listing every problem."""
-        if not isinstance(facts, Facts):
-            check_data(facts, file)
         valid = validate_facts(facts, self.facts_model, self.vocabulary, file=file)
         unknown = unknown_documents(valid, self.rules.documents, self.rules.stages)
         if unknown:
