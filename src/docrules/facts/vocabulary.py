@@ -278,11 +278,12 @@ def _computer(computed: YearsSince | CountLinked | MaxLinked) -> Compute:
         role, excluding = computed.role, computed.excluding
 
         def count(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int:
-            return count_linked([parties[i] for i in linked.get(role, ())], excluding)
+            found = linked.get(role)  # most parties have none of a role linked to them
+            return count_linked([parties[i] for i in found], excluding) if found else 0
         return count
     fact, roles = computed.fact, computed.roles
 
     def largest(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int | float | None:
-        members = [n, *(i for role in roles for i in linked.get(role, ()))]
+        members = [n, *(i for role in roles for i in linked.get(role, ()))] if linked else [n]
         return max_known([_plain(getattr(parties[i], fact)) for i in members])
     return largest
