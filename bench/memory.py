@@ -74,8 +74,8 @@ def main() -> int:
             size, limit = sum(s.size for s in every), sum(s.limit for s in every)
             hits, looked = sum(s.hits for s in every), sum(s.hits + s.misses for s in every)
             readings.append(rss_mib())
-            print(f"  {n + 1:>9,} checks: RSS {readings[-1]:6.1f} MiB; cache {size:,}/{limit:,} group answers "
-                  f"({len(rulesets)} policy periods), hit rate {hits / max(looked, 1):.1%}, "
+            print(f"  {n + 1:>9,} checks: RSS {readings[-1]:6.1f} MiB; cache {size:,}/{limit:,} answers "
+                  f"(whole facts and groups; {len(rulesets)} policy periods), hit rate {hits / max(looked, 1):.1%}, "
                   f"{sum(r.sessions for r in rulesets):,} engine sessions; {time.perf_counter() - began:.0f} s")
     settled = readings[len(readings) // 5:]  # after the cache has filled
     print(f"RSS after the first fifth: {min(settled):.1f}-{max(settled):.1f} MiB "

@@ -206,10 +206,10 @@ def main() -> int:
     for label, checked in (("floor_pack", pack), ("default pack", default)):
         for key, (_, ruleset) in sorted(checked._programs.items()):
             stats = ruleset.cache_stats()
-            print(f"engine-answer cache, {label}, policy period {key[0]}: {stats.size:,}/{stats.limit:,} group "
-                  f"answers, hit rate {stats.hit_rate:.1%} of look-ups; {ruleset.sessions:,} engine sessions for "
-                  f"{ruleset.checks:,} checks (the checks cycle through {args.apps:,} applications: each is checked "
-                  f"about {args.checks / args.apps:.0f} times)")
+            print(f"engine-answer cache, {label}, policy period {key[0]}: {stats.size:,}/{stats.limit:,} "
+                  f"answers (whole facts and groups), hit rate {stats.hit_rate:.1%} of look-ups; "
+                  f"{ruleset.sessions:,} engine sessions for {ruleset.checks:,} checks (the checks cycle through "
+                  f"{args.apps:,} applications: each is checked about {args.checks / args.apps:.0f} times)")
     print(f"pack load+compile: median {statistics.median(loads):.1f} ms, max {max(loads):.1f} ms (of {len(loads)})")
     print(f"`docrules check {CHECK_FIXTURE.name} --format json` as a process: "
           f"median {statistics.median(process):.0f} ms, "

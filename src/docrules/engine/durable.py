@@ -288,7 +288,10 @@ class Ruleset:
         return frame
 
     def cache_stats(self) -> Stats:
-        return self._memo.stats()
+        """Both memos together: answers of whole facts and of groups, their bound, and the look-ups."""
+        whole, groups = self._whole.stats(), self._memo.stats()
+        return Stats(whole.size + groups.size, whole.limit + groups.limit, whole.hits + groups.hits,
+                     whole.misses + groups.misses)
 
     def match(self, facts: Sequence[dict[str, Any]]) -> Activations:
         """Assert `facts` in a fresh session, collect every activation, end the session."""
