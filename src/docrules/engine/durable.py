@@ -23,7 +23,7 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,17 +38,16 @@ _LOCK = threading.RLock()
 _NAMES = itertools.count()
 _SIDS = itertools.count()
 _NO_MATCH, _OBSERVED = 1, 2  # assert_facts codes: some fact matched no rule (fine); a duplicate id
-# Answers remembered per ruleset: an entry (a group's key and the engine rules of the group it fired) is
-# a few hundred bytes, so the default bound holds a few MiB at most (bench/memory.py).
+# Answers remembered per ruleset, in each of its two memos (whole facts, groups of rules): an entry is a
+# key of a few codes and a tuple of engine rule names, so the bound holds a few MiB at most
+# (bench/memory.py).
 CACHE_SIZE = 16_384
 
 Activations = list[tuple[str, dict[str, str]]]  # as the engine reports them: each rule with its frame
 # Engine rules that matched, in chunks, each with a frame: the ids of the facts they matched, by alias
 # (a frame may bind aliases a rule of its chunk does not use, never one it uses to another fact).
 Answers = list[tuple[dict[str, str], tuple[str, ...]]]
-_FRAMES_LIMIT = 4096
-
-
+_FRAMES_LIMIT = 4096  # frames kept per ruleset: one per (anchor id, member kind, member id), and ids repeat
 
 # durable-rules' JSON reader refuses a number with an exponent but no decimal point (error 204), which
 # is how Python writes 0.00001 (1e-05) and 1e20 (1e+20); with the point (1.0e-05) it reads the same value.
@@ -134,14 +133,8 @@ class Ruleset:
         """The facts not remembered whole, answered from their groups (the engine is asked about the
         groups not seen); each then remembered whole."""
         split, memo = plan.split, self._memo
-        groups = split.groups
-        shared = [g.pick_anchor(plan.anchor_codes) for g in groups]
-        anchor_keys: list[Hashable] = [(n, shared[n]) for n in split.alone]
         todo = [i for i, names in enumerate(found) if names is None]
-        keys: dict[int, list[Hashable]] = {
-            i: [(n, shared[n], groups[n].pick_member(plan.member_codes[i]))
-                for n in split.members[plan.members[i]["t"]]]
-            for i in todo}
+        anchor_keys, keys = self._group_keys(plan, todo)
         anchor_answers: Sequence[tuple[str, ...] | None] = memo.get_all(anchor_keys) if own is None else []
         answers: dict[int, Sequence[tuple[str, ...] | None]] = {i: memo.get_all(mine) for i, mine in keys.items()}
         unseen = [i for i in todo if None in answers[i]]
@@ -174,7 +167,7 @@ class Ruleset:
             return [self.run(facts) for facts in checks]
         self.checks += len(checks)
         plans = [self._plan(facts) for facts in checks]
-        groups = [None if plan is None else self._group_keys(plan) for plan in plans]
+        groups = [None if plan is None else self._group_keys(plan, range(len(plan.members))) for plan in plans]
         known: dict[Hashable, tuple[str, ...]] = {}  # what this call needs, safe from the bound's evictions
         anchors: dict[tuple[Hashable, ...], tuple[_Plan, list[Hashable]]] = {}  # unseen applications
         parties: dict[Hashable, tuple[_Plan, dict[tuple[Hashable, ...], dict[str, Any]]]] = {}
@@ -184,7 +177,7 @@ class Ruleset:
             anchor_keys, member_keys = keys
             if not self._known(anchor_keys, known):
                 anchors.setdefault(tuple(anchor_keys), (plan, anchor_keys))
-            for member, mine in zip(plan.members, member_keys, strict=True):
+            for member, mine in zip(plan.members, member_keys.values(), strict=True):
                 if not self._known(mine, known):
                     parties.setdefault(plan.context, (plan, {}))[1].setdefault(tuple(mine), member)
         for chunk in _chunks(list(anchors.values())):
@@ -201,7 +194,7 @@ class Ruleset:
                                                           learned.get(f"m{n}", ())), strict=True))
         return [_single(self.match(facts)) if plan is None or keys is None
                 else self._answers(plan, _joined([known[k] for k in keys[0]]),
-                                   [_joined([known[k] for k in mine]) for mine in keys[1]])
+                                   [_joined([known[k] for k in mine]) for mine in keys[1].values()])
                 for facts, plan, keys in zip(checks, plans, groups, strict=True)]
 
     def _known(self, keys: list[Hashable], known: dict[Hashable, tuple[str, ...]]) -> bool:
@@ -255,15 +248,16 @@ class Ruleset:
         return _Plan(split, anchor, tuple(own), members,
                      [(context, m["t"], tuple(c)) for m, c in zip(members, found, strict=True)], context, own, found)
 
-    def _group_keys(self, plan: _Plan) -> tuple[list[Hashable], list[list[Hashable]]]:
-        """The keys of the anchor's groups, and of each member's."""
+    def _group_keys(self, plan: _Plan, members: Iterable[int]) -> tuple[list[Hashable], dict[int, list[Hashable]]]:
+        """The keys of the anchor's groups, and of the groups of each member at a position in `members`."""
         split = plan.split
         groups = split.groups
-        own = [g.pick_anchor(plan.anchor_codes) for g in groups]
-        members: list[list[Hashable]] = [
-            [(n, own[n], groups[n].pick_member(found)) for n in split.members[member["t"]]]
-            for member, found in zip(plan.members, plan.member_codes, strict=True)]
-        return [(n, own[n]) for n in split.alone], members
+        shared = [g.pick_anchor(plan.anchor_codes) for g in groups]
+        keys: dict[int, list[Hashable]] = {
+            i: [(n, shared[n], groups[n].pick_member(plan.member_codes[i]))
+                for n in split.members[plan.members[i]["t"]]]
+            for i in members}
+        return [(n, shared[n]) for n in split.alone], keys
 
     def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
         """Each fact's engine rules with one frame binding every alias they use to this check's ids."""
