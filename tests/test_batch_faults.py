@@ -44,6 +44,14 @@ def reference(source: Path) -> bytes:
     return out.read_bytes()
 
 
+@pytest.fixture(scope="module")
+def long_source(source: Path) -> Path:
+    """The source eight times over: a run that lasts several progress records (one a second at most)."""
+    path = source.with_name("long.jsonl")
+    path.write_bytes(source.read_bytes() * 8)
+    return path
+
+
 def _command(source: Path, *argv: str) -> list[str]:
     return [sys.executable, "-m", "docrules", "batch", str(source), "--as-of", "2026-12-01", *argv]
 
@@ -117,12 +125,13 @@ def test_resume_cuts_a_half_written_line(source: Path, reference: bytes, tmp_pat
     assert out.read_bytes() == reference
 
 
-def test_a_run_killed_outright_is_recorded_incomplete_and_resumes(source: Path, reference: bytes,
-                                                                   tmp_path: Path) -> None:
+def test_a_run_killed_outright_is_recorded_incomplete_and_resumes(long_source: Path, tmp_path: Path) -> None:
     """SIGKILL to the batch itself: no handler runs, so only the records written while it ran remain."""
+    whole = tmp_path / "whole.jsonl"
+    assert _run(long_source, "-o", str(whole), "--jobs", "2").returncode == 2
     out = tmp_path / "out.jsonl"
     record_path = tmp_path / "out.jsonl.progress.json"
-    process = subprocess.Popen(_command(source, "-o", str(out), "--jobs", "2"), stdout=subprocess.PIPE,
+    process = subprocess.Popen(_command(long_source, "-o", str(out), "--jobs", "2"), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + TIMEOUT
     while not (record_path.exists() and json.loads(record_path.read_text())["rows_done"] > 0):
@@ -131,9 +140,9 @@ def test_a_run_killed_outright_is_recorded_incomplete_and_resumes(source: Path, 
     process.kill()
     process.communicate(timeout=TIMEOUT)
     record = json.loads(record_path.read_text())
-    assert record["complete"] is False and 0 < record["rows_done"] < ROWS
-    assert _run(source, "-o", str(out), "--jobs", "2", "--resume").returncode == 2
-    assert out.read_bytes() == reference
+    assert record["complete"] is False and 0 < record["rows_done"] < 8 * ROWS
+    assert _run(long_source, "-o", str(out), "--jobs", "2", "--resume").returncode == 2
+    assert out.read_bytes() == whole.read_bytes()
 
 
 def test_resume_refuses_another_input(source: Path, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 The only module that imports dask. The pack travels to the workers as data (`PackFiles`: its files
 and the digest they must load to), once per worker; each worker process loads it once and refuses
-files that do not load to that digest. Every row is checked by `batch.check_row`, the function the
+files that do not load to that digest. Every row is checked by `batch.check_rows`, the function the
 local batch uses, with the policy date pinned once by the client, so the part files concatenated in
 order are byte for byte the local batch's output.
 
@@ -30,7 +30,7 @@ from distributed import Client, LocalCluster, as_completed
 
 from .api import Pack, default_pack_path
 from .diagnostics import DocrulesError
-from .interfaces.batch import OUTCOMES, check_row, read_rows
+from .interfaces.batch import OUTCOMES, check_rows, read_rows
 from .interfaces.ranges import Row, scan
 from .pack.archive import PackFiles
 
@@ -57,8 +57,7 @@ def check_part(files: PackFiles, rows: list[Row], today: date, as_of: date | Non
     lines: list[str] = []
     counts: Counter[str] = Counter()
     errors: list[dict[str, Any]] = []
-    for row in rows:
-        outcome, line = check_row(pack, row, today, as_of)
+    for row, (outcome, line) in zip(rows, check_rows(pack, rows, today, as_of), strict=True):
         counts[outcome] += 1
         lines.append(line + "\n")
         if outcome == "errors":

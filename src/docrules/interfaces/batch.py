@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,7 +41,7 @@ from typing import Any, BinaryIO, TextIO
 
 from ..api import Pack, load_pack
 from ..diagnostics import Diagnostic, DocrulesError, PackError
-from ..facts.boundary import LIMITS, Limits, check_data, parse_bytes, too_large
+from ..facts.boundary import LIMITS, Limits, parse_bytes, too_large
 from ..facts.vocabulary import Vocabulary
 from ..results import Status
 from .checkpoint import Checkpoint, sidecar
@@ -240,21 +240,33 @@ def _error(number: int, diagnostics: list[Diagnostic]) -> str:
         for d in diagnostics]}, ensure_ascii=False)
 
 
-def check_row(pack: Pack, row: Row, today: date, as_of: date | None) -> tuple[str, str]:
-    """(outcome, output line) for one row; a row that is not a valid application is an error record."""
-    number, payload = row
-    if isinstance(payload, Diagnostic):
-        return "errors", _error(number, [payload])
-    try:  # the same input boundary as a single check: sizes, depth, encoding and number ranges
-        if isinstance(payload, dict):
-            data = csv_facts(payload, pack.vocabulary)
-            check_data(data)
-        else:
-            data = parse_bytes(payload)
-        result = pack.check(data, as_of=as_of, today=today)
-    except DocrulesError as exc:
-        return "errors", _error(number, exc.diagnostics)
-    return result.status.value, f'{{"line": {number}, "result": {result.model_dump_json()}}}'
+def check_rows(pack: Pack, rows: Sequence[Row], today: date, as_of: date | None) -> list[tuple[str, str]]:
+    """(outcome, output line) for each row, in order; a row that is not a valid application is an error
+    record. The valid rows are checked together (`Pack.check_many`: the engine is asked about what
+    the chunk has not seen in a few sessions)."""
+    out: list[tuple[str, str] | None] = []
+    valid: list[Any] = []
+    for number, payload in rows:
+        if isinstance(payload, Diagnostic):
+            out.append(("errors", _error(number, [payload])))
+            continue
+        try:  # the same input boundary as a single check: sizes, depth, encoding and number ranges
+            valid.append(csv_facts(payload, pack.vocabulary) if isinstance(payload, dict) else parse_bytes(payload))
+        except DocrulesError as exc:
+            out.append(("errors", _error(number, exc.diagnostics)))
+            continue
+        out.append(None)
+    checked = iter(pack.check_many(valid, as_of=as_of, today=today))
+    lines: list[tuple[str, str]] = []
+    for (number, _), done in zip(rows, out, strict=True):
+        if done is None:
+            result = next(checked)
+            if isinstance(result, DocrulesError):
+                done = ("errors", _error(number, result.diagnostics))
+            else:
+                done = (result.status.value, f'{{"line": {number}, "result": {result.model_dump_json()}}}')
+        lines.append(done)
+    return lines
 
 
 def _compared(record: dict[str, Any]) -> Any:
@@ -267,8 +279,7 @@ def _compared(record: dict[str, Any]) -> Any:
 def check_task(pack: Pack, task: Task, today: date, as_of: date | None) -> Done:
     rows, previous = task
     done: Done = []
-    for i, row in enumerate(rows):
-        outcome, line = check_row(pack, row, today, as_of)
+    for i, (row, (outcome, line)) in enumerate(zip(rows, check_rows(pack, rows, today, as_of), strict=True)):
         if previous is not None:
             before = previous[i]
             if before is not None and _compared(json.loads(before)) == _compared(json.loads(line)):
