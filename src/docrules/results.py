@@ -1,7 +1,9 @@
 """The output contract: what a check returns: checklist items, issues, questions, amounts and status.
 
 Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
-byte-identical JSON.
+byte-identical JSON. Lists are tuples: the evaluator shares finished items and issues between results
+(engine/evaluate.py), so nothing in a result may be changed in place; the JSON and its schema are the
+same as for lists.
 """
 
 from __future__ import annotations
@@ -62,13 +64,13 @@ class Item(_Out):
     label: Text
     originals: int
     copies: int
-    pages: list[Text]
-    notes: list[Text]
-    rules: list[str]
-    sources: list[str]
+    pages: tuple[Text, ...]
+    notes: tuple[Text, ...]
+    rules: tuple[str, ...]
+    sources: tuple[str, ...]
     received: Counts | None = None
     missing: bool | None = None
-    alternatives: list[list[str]] | None = Field(default=None, description=(
+    alternatives: tuple[tuple[str, ...], ...] | None = Field(default=None, description=(
         "A line of alternatives ('A + B, or C'): the sets of documents, any complete one of which will do; "
         "`document` is the first set's first document and `label` names them all. Null for a line of one "
         "document. Clients that ignore it still show one correct line."))
@@ -82,9 +84,9 @@ class Issue(_Out):
     severity: IssueSeverity
     party: str | None
     message: Text
-    rules: list[str]
-    sources: list[str]
-    documents: list[DocumentRef] | None = None
+    rules: tuple[str, ...]
+    sources: tuple[str, ...]
+    documents: tuple[DocumentRef, ...] | None = None
 
 
 class Question(_Out):
@@ -92,7 +94,7 @@ class Question(_Out):
 
     party: str | None
     fact: str
-    rules: list[str]
+    rules: tuple[str, ...]
 
 
 class PackInfo(_Out):
@@ -103,9 +105,9 @@ class PackInfo(_Out):
 
 class Result(_Out):
     status: Status
-    items: list[Item]
-    issues: list[Issue]
-    questions: list[Question]
+    items: tuple[Item, ...]
+    issues: tuple[Issue, ...]
+    questions: tuple[Question, ...]
     amounts: dict[str, int]
     pack: PackInfo
     as_of: date

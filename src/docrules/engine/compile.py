@@ -18,7 +18,7 @@ Engine rules with identical conditions are merged: one activation, several pack 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
 from typing import Any, Literal
@@ -29,8 +29,8 @@ from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, R
 from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
-from ..results import Text
-from .effects import Effects, rule_effects
+from ..results import Issue, Item, Text
+from .effects import Effects, Memo, rule_effects
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
@@ -81,6 +81,9 @@ class Program:
     # result costs nothing, while validating the same text as a dict costs it every check.
     documents: tuple[tuple[str, Text], ...]
     issues: tuple[tuple[str, Text], ...]
+    # Checks fill these (evaluate.py): a few thousand lines and issues, a few MB at most.
+    finished_items: Memo[Item] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    finished_issues: Memo[Issue] = field(default_factory=lambda: Memo(1024), compare=False, repr=False)
 
 
 def active(rule: RuleDef, day: date) -> bool:

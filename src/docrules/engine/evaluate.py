@@ -12,10 +12,10 @@ from ..diagnostics import Diagnostic, FactsError
 from ..facts.model import Facts
 from ..facts.vocabulary import Scope, Vocabulary
 from ..pack.model import RulePack, Whose
-from ..results import IssueSeverity, Result, Status, Text
+from ..results import Issue, IssueSeverity, Item, Result, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Activations, Ruleset
-from .effects import SEVERITIES, Effects
+from .effects import SEVERITIES, Effects, Memo
 
 
 def principal_positions(facts: Facts) -> list[int]:
@@ -59,14 +59,17 @@ _Key = tuple[int, int, int]  # (stage or severity, party position or -1, documen
 
 
 class _Builder:
+    """Which rules fired on whom, kept as indices; lines and issues are merged from them only where no
+    finished one can be shared (the memos of the program, keyed by these indices)."""
+
     def __init__(self, pack: RulePack, program: Program, facts: Facts, principals: list[int]) -> None:
         self.pack, self.program, self.facts = pack, program, facts
-        self.items: dict[tuple[int, int, int], _Line] = {}
-        self.issues: dict[tuple[int, int, int], _Line] = {}
-        self.minimums: dict[int, list[tuple[int, frozenset[int] | None, Effects]]] = {}
-        self.amounts: dict[str, int] = {}
+        self.lines: dict[_Key, list[int]] = {}  # what asks for each line: rule, n-th line of its effects, …
+        self.issues: dict[_Key, list[int]] = {}  # the rules raising each issue
+        self.minimums: dict[int, list[int]] = {}  # the rules setting a minimum of copies, by whose lines
+        self.amounts: dict[str, tuple[str, str, Decimal]] = {}  # the first rule naming each amount
         self.principal = principals
-        self.issue_documents: dict[tuple[int, int, int], list[dict[str, str | None]]] = {}
+        self.issue_documents: dict[_Key, list[dict[str, str | None]]] = {}
 
     def whose(self, whose: Whose, subject: int) -> int:
         """-1 for the application, else a party's position."""
@@ -74,12 +77,27 @@ class _Builder:
             return -1
         return self.principal[subject] if whose is Whose.principal else subject
 
-    def fire(self, effects: Effects, subject: int) -> None:
-        for plan in effects.lines:
-            key = (plan.stage, self.whose(plan.whose, subject), plan.document)
-            line = self.items.get(key)
-            if line is None:
-                line = self.items[key] = _Line()
+    def fire(self, rule_index: int, effects: Effects, subject: int) -> None:
+        for n, plan in enumerate(effects.lines):
+            self.lines.setdefault((plan.stage, self.whose(plan.whose, subject), plan.document), []).extend(
+                (rule_index, n))
+        if effects.issue is not None:
+            severity, code = effects.issue
+            self.issues.setdefault((severity, subject, code), []).append(rule_index)
+        if effects.min_copies is not None:
+            self.minimums.setdefault(self.whose(effects.min_copies[0], subject), []).append(rule_index)
+        if effects.amount is not None:
+            self.amounts.setdefault(effects.amount[0], effects.amount)
+
+    def line(self, key: _Key) -> _Line:
+        """One checklist line as every rule asking for it wants it: the most originals and copies, every
+        page, note, rule and source in rule order; then the minimums of copies that apply to it."""
+        stage, party, _ = key
+        line = _Line()
+        asks = self.lines[key]
+        for rule_index, n in zip(asks[::2], asks[1::2], strict=True):
+            effects = self.program.effects[rule_index]
+            plan = effects.lines[n]
             line.originals = max(line.originals, plan.originals)
             line.copies = max(line.copies, plan.copies)
             if plan.alternatives is not None:
@@ -87,33 +105,22 @@ class _Builder:
             line.pages.update(dict.fromkeys(plan.pages))
             line.notes.update(dict.fromkeys(plan.notes))
             line.cite(effects)
-        if effects.issue is not None:
-            severity, code = effects.issue
-            self.issues.setdefault((severity, subject, code), _Line()).cite(effects)
-        if effects.min_copies is not None:
-            whose, copies, stages = effects.min_copies
-            self.minimums.setdefault(self.whose(whose, subject), []).append((copies, stages, effects))
-        if effects.amount is not None:
-            name, base, rate = effects.amount
-            if name not in self.amounts:
-                exact = Decimal(str(getattr(self.facts.application, base))) * rate
-                self.amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-    def apply_minimums(self) -> None:
-        for (stage, party, _), line in self.items.items():
-            for copies, stages, effects in self.minimums.get(party, ()):
-                if line.copies > 0 and (stages is None or stage in stages):
-                    line.copies = max(line.copies, copies)
-                    line.cite(effects)
+        for rule_index in self.minimums.get(party, ()):
+            effects = self.program.effects[rule_index]
+            assert effects.min_copies is not None
+            _, copies, stages = effects.min_copies
+            if line.copies > 0 and (stages is None or stage in stages):
+                line.copies = max(line.copies, copies)
+                line.cite(effects)
+        return line
 
     def party_id(self, index: int) -> str | None:
         return None if index < 0 else self.facts.parties[index].id
 
-    def mark_received(self) -> tuple[dict[_Key, dict[str, int]], dict[_Key, bool]]:
+    def mark_received(self, lines: dict[_Key, _Line]) -> tuple[dict[_Key, dict[str, int]], dict[_Key, bool]]:
         """What was handed in for each line, and whether it falls short; raises the pack's
-        missing-documents issue for short lines of its stages. Empty when received is not tracked."""
-        if self.facts.received is None:
-            return {}, {}
+        missing-documents issue for short lines of its stages."""
+        assert self.facts.received is not None
         documents = list(self.pack.documents)
         stage_names = list(self.pack.stages)
         rule = self.pack.meta.missing_documents
@@ -127,7 +134,7 @@ class _Builder:
 
         received: dict[_Key, dict[str, int]] = {}
         missing: dict[_Key, bool] = {}
-        for key, line in self.items.items():
+        for key, line in lines.items():
             stage, party, doc = key
             # a line of alternatives is complete when any one set is: report the set that is, or else
             # the set closest to it, as the least handed in of its documents
@@ -144,10 +151,67 @@ class _Builder:
             if short:
                 definition = self.pack.issues[rule.issue]
                 key = (SEVERITIES.index(definition.severity), -1, list(self.pack.issues).index(rule.issue))
-                self.issues[key] = _Line()
+                self.issues[key] = []
                 self.issue_documents[key] = [{"party": self.party_id(party), "document": documents[doc]}
                                              for _, party, doc in short]
         return received, missing
+
+    def finish(self) -> tuple[list[Item | dict[str, Any]], list[Issue | dict[str, Any]], list[_Miss]]:
+        """The result's items and issues in order: finished ones from the program's memos, the others as
+        plain data to validate (with the memo keys to keep them under). Documents handed in make lines
+        and an issue of their own, so a check that tracks them shares nothing."""
+        tracked = self.facts.received is not None
+        received: dict[_Key, dict[str, int]] = {}
+        missing: dict[_Key, bool] = {}
+        if tracked:
+            merged = {key: self.line(key) for key in self.lines}
+            received, missing = self.mark_received(merged)
+        stage_names = list(self.pack.stages)
+        misses: list[_Miss] = []
+        items: list[Item | dict[str, Any]] = []
+        for key in sorted(self.lines):
+            stage, party, doc = key
+            party_id = self.party_id(party)
+            memo_key = None if tracked else (stage, party_id, doc, *self.lines[key], -1, *self.minimums.get(party, ()))
+            item = None if memo_key is None else self.program.finished_items.get(memo_key)
+            if item is not None:
+                items.append(item)
+                continue
+            line = merged[key] if tracked else self.line(key)
+            document, label = self.program.documents[doc]
+            alternatives = None if line.alternatives is None else [
+                [self.program.documents[d][0] for d in group] for group in line.alternatives]
+            items.append({"stage": stage_names[stage], "party": party_id, "document": document,
+                          "label": line.label or label, "originals": line.originals,
+                          "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
+                          "rules": list(line.rules), "sources": list(line.sources),
+                          "received": received.get(key), "missing": missing.get(key),
+                          "alternatives": alternatives})
+            if memo_key is not None:
+                misses.append((self.program.finished_items, "items", len(items) - 1, memo_key))
+        issues: list[Issue | dict[str, Any]] = []
+        for key in sorted(self.issues):
+            severity, party, code = key
+            party_id = self.party_id(party)
+            memo_key = None if tracked else (severity, party_id, code, *self.issues[key])
+            issue = None if memo_key is None else self.program.finished_issues.get(memo_key)
+            if issue is not None:
+                issues.append(issue)
+                continue
+            cited = _Line()
+            for rule_index in self.issues[key]:
+                cited.cite(self.program.effects[rule_index])
+            name, message = self.program.issues[code]
+            issues.append({"code": name, "severity": SEVERITIES[severity], "party": party_id,
+                           "message": message, "rules": list(cited.rules), "sources": list(cited.sources),
+                           "documents": self.issue_documents.get(key)})
+            if memo_key is not None:
+                misses.append((self.program.finished_issues, "issues", len(issues) - 1, memo_key))
+        return items, issues, misses
+
+
+# a piece built for a result: the memo to keep it in, the result's field and position, its memo key
+_Miss = tuple[Memo[Any], str, int, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -216,37 +280,23 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
         if effects is not None:  # derived facts fire only in a traced program, and add nothing
-            b.fire(effects, subject)
-    b.apply_minimums()
-    received, missing = b.mark_received()
+            b.fire(rule_index, effects, subject)
+    items, issues, misses = b.finish()
     questions = _questions(pack, program, vocabulary, facts, trace)
-
-    # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
-    stage_names = list(pack.stages)
-    items = []
-    for (stage, party, doc), line in sorted(b.items.items()):
-        document, label = program.documents[doc]
-        alternatives = None if line.alternatives is None else [
-            [program.documents[d][0] for d in group] for group in line.alternatives]
-        items.append({"stage": stage_names[stage], "party": b.party_id(party), "document": document,
-                      "label": line.label or label, "originals": line.originals,
-                      "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
-                      "rules": list(line.rules), "sources": list(line.sources),
-                      "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc)),
-                      "alternatives": alternatives})
-    issues = []
-    severities = set()
-    for (severity, party, code), line in sorted(b.issues.items()):
-        name, message = program.issues[code]
-        severities.add(SEVERITIES[severity])
-        issues.append({"code": name, "severity": SEVERITIES[severity], "party": b.party_id(party),
-                       "message": message, "rules": list(line.rules), "sources": list(line.sources),
-                       "documents": b.issue_documents.get((severity, party, code))})
-    return Result.model_validate({
-        "status": _status(severities, bool(questions)), "items": items, "issues": issues,
-        "questions": questions, "amounts": dict(sorted(b.amounts.items())),
+    amounts = {}
+    for name, base, rate in b.amounts.values():
+        exact = Decimal(str(getattr(facts.application, base))) * rate
+        amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # One validation of plain data (in pydantic's core) is much cheaper than a model per line; finished
+    # pieces pass through it as they are.
+    result = Result.model_validate({
+        "status": _status({SEVERITIES[severity] for severity, _, _ in b.issues}, bool(questions)),
+        "items": items, "issues": issues, "questions": questions, "amounts": dict(sorted(amounts.items())),
         "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
         "as_of": day, "settings": program.settings})
+    for memo, name, position, key in misses:
+        memo.put(key, getattr(result, name)[position])
+    return result
 
 
 def _questions(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts,
