@@ -111,4 +111,4 @@ class Result(_Out):
     amounts: dict[str, int]
     pack: PackInfo
     as_of: date
-    settings: dict[str, int | float | bool | str | list[str]]
+    settings: dict[str, int | float | bool | str | tuple[str, ...]]

@@ -29,7 +29,7 @@ from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, R
 from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
-from ..results import Text
+from ..results import PackInfo, Text
 from .effects import Effects, Memo, Share, rule_effects
 
 Kind = Literal["fire", "ask", "test"]
@@ -90,6 +90,9 @@ class Program:
     party_facts: frozenset[str]
     principal_facts: frozenset[str]  # facts of a party's principal that rules name
     settings: dict[str, SettingValue]
+    # what every result of the program says of its pack and settings, ready (and immutable: shared)
+    info: PackInfo
+    result_settings: dict[str, int | float | bool | str | tuple[str, ...]]
     effects: dict[int, Effects]  # rule → what firing it adds to the result
     # The catalogs by index, (name, text): built once because validating a model instance into the
     # result costs nothing, while validating the same text as a dict costs it every check.
@@ -436,6 +439,9 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: 
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    principal_facts=frozenset(compiler.principal_facts),
                    settings=compiler.settings, effects=effects,
+                   info=PackInfo(name=pack.meta.name, version=pack.meta.version, digest=pack.digest),
+                   result_settings={name: tuple(value) if isinstance(value, list) else value
+                                    for name, value in compiler.settings.items()},
                    documents=tuple((n, fill(Text(zh=d.zh, en=d.en), compiler.settings))
                                    for n, d in pack.documents.items()),
                    issues=tuple((c, fill(Text(zh=i.zh, en=i.en), compiler.settings)) for c, i in pack.issues.items()))
