@@ -102,3 +102,37 @@ def test_shared_pieces_cannot_be_changed_through_a_result() -> None:
         first.items[0].copies = 99
     with pytest.raises(pydantic.ValidationError):
         first.items[0].label.en = "changed"
+
+
+def _pydantic(result: docrules.Result) -> str:
+    """pydantic's serialization of every field: any option turns the splicing of kept JSON off."""
+    return result.model_dump_json(indent=None)
+
+
+def test_the_kept_json_of_items_and_issues_is_pydantics_own() -> None:
+    files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
+    cases: list[Any] = [docrules.read_facts(p) for p in files] + applications(1_000, seed=5)
+    checked = 0
+    for data in cases:
+        try:
+            result = PACK.check(data, today=TODAY)
+        except docrules.DocrulesError:
+            continue
+        assert result.model_dump_json() == _pydantic(result)
+        checked += 1
+    assert checked > 500
+
+
+def test_a_copy_with_other_items_or_issues_is_serialized_in_full() -> None:
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
+    assert len(result.items) > 1 and result.issues
+    for copy in (result.model_copy(update={"items": result.items[1:]}), result.model_copy(update={"issues": ()})):
+        assert copy.model_dump_json() == _pydantic(copy) != result.model_dump_json()
+    same = result.model_copy(update={"status": docrules.Status.ready})
+    assert same.model_dump_json() == _pydantic(same)
+
+
+def test_the_kept_json_never_makes_results_unequal() -> None:
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml"), today=TODAY)
+    again = docrules.Result.model_validate_json(result.model_dump_json())  # keeps no JSON
+    assert again == result and result == again and again.model_dump_json() == result.model_dump_json()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class IssueSeverity(StrEnum):
@@ -103,6 +104,23 @@ class PackInfo(_Out):
     digest: str
 
 
+class Spliced:
+    """The JSON of a result's items and issues, comma-separated, as the evaluator keeps it with the
+    finished pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
+    was made for: a copy of the result with other items or issues is serialized in full. A cache, it
+    never makes two results unequal (pydantic compares private attributes)."""
+
+    __slots__ = ("issues", "issues_json", "items", "items_json")
+
+    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], items_json: str, issues_json: str) -> None:
+        self.items, self.issues, self.items_json, self.issues_json = items, issues, items_json, issues_json
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, Spliced)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to everything of its kind: not a key
+
+
 class Result(_Out):
     status: Status
     items: tuple[Item, ...]
@@ -112,3 +130,16 @@ class Result(_Out):
     pack: PackInfo
     as_of: date
     settings: dict[str, int | float | bool | str | tuple[str, ...]]
+    _spliced: Spliced | None = PrivateAttr(default=None)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """Pydantic's JSON of the result. Called as the service and batch call it (no options), the
+        items' and issues' JSON kept by the evaluator is spliced in instead of serializing the most of
+        the result again: the same bytes, as each piece's JSON is pydantic's own."""
+        spliced = self._spliced
+        if kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues:
+            return super().model_dump_json(**kwargs)
+        rest = super(Result, self.model_copy(update={"items": (), "issues": ()})).model_dump_json()
+        # the first fields, after a status (one of its words): found where they must be
+        return rest.replace('"items":[],"issues":[]',
+                            f'"items":[{spliced.items_json}],"issues":[{spliced.issues_json}]', 1)

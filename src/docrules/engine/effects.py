@@ -111,6 +111,9 @@ class Share:
 
     items: tuple[tuple[Item, ...], ...]  # by stage
     issues: tuple[tuple[Issue, ...], ...]  # by severity (SEVERITIES)
+    # their JSON, comma-separated, by stage and by severity (results.Spliced)
+    items_json: tuple[str, ...]
+    issues_json: tuple[str, ...]
 
 
 Piece = TypeVar("Piece")

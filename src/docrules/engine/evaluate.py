@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic, FactsError
 from ..facts.model import Facts
 from ..facts.vocabulary import Vocabulary
 from ..pack.model import RulePack, Whose
-from ..results import Issue, IssueSeverity, Item, Question, Result, Status, Text
+from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Activations, Ruleset
 from .effects import APPLICATION, PRINCIPAL, REACH, SEVERITIES, SUBJECT, Effects, Share
@@ -174,10 +174,10 @@ class _Builder:
                 listed[key] = [{"party": self.party_id(party), "document": documents[doc]} for _, party, doc in short]
         return received, missing, listed
 
-    def finish(self) -> tuple[list[Item], list[Issue]]:
-        """The result's items and issues in order, from every share: finished ones from the program's
-        memo, the others merged and validated (and kept). Documents handed in change lines and issues,
-        so a check that tracks them shares nothing."""
+    def finish(self) -> Spliced:
+        """The result's items and issues in order, with their JSON, from every share: finished ones from
+        the program's memo, the others merged and validated (and kept). Documents handed in change lines
+        and issues, so a check that tracks them shares nothing."""
         tracked = self.facts.received is not None
         merged = {}
         received: dict[_Key, dict[str, int]] = {}
@@ -198,14 +198,20 @@ class _Builder:
             shares.append(share)
         # in (stage, party, document) and (severity, party, code) order: shares are in party order
         items: list[Item] = []
+        items_json: list[str] = []
         for stage in range(len(self.pack.stages)):
             for share in shares:
-                items.extend(share.items[stage])
+                if share.items[stage]:
+                    items.extend(share.items[stage])
+                    items_json.append(share.items_json[stage])
         issues: list[Issue] = []
+        issues_json: list[str] = []
         for severity in range(len(SEVERITIES)):
             for share in shares:
-                issues.extend(share.issues[severity])
-        return items, issues
+                if share.issues[severity]:
+                    issues.extend(share.issues[severity])
+                    issues_json.append(share.issues_json[severity])
+        return Spliced(tuple(items), tuple(issues), ",".join(items_json), ",".join(issues_json))
 
     def share(self, whose: int, lines: dict[tuple[int, int], _Line], issues: dict[tuple[int, int], _Line],
               received: dict[_Key, dict[str, int]], missing: dict[_Key, bool],
@@ -239,7 +245,9 @@ class _Builder:
         by_severity: list[list[Issue]] = [[] for _ in SEVERITIES]
         for ((severity, _), _), issue in zip(issues_in_order, issues_, strict=True):
             by_severity[severity].append(issue)
-        return Share(tuple(map(tuple, by_stage)), tuple(map(tuple, by_severity)))
+        return Share(tuple(map(tuple, by_stage)), tuple(map(tuple, by_severity)),
+                     tuple(",".join(item.model_dump_json() for item in group) for group in by_stage),
+                     tuple(",".join(issue.model_dump_json() for issue in group) for group in by_severity))
 
 
 @cache
@@ -320,7 +328,7 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
         b.fire(rule_index, effects, subject)
     if refused:
         raise FactsError(refused)
-    items, issues = b.finish()
+    finished = b.finish()
     questions = _questions(program, vocabulary, facts, trace, holding)
     amounts = {}
     for name, base, rate in b.amounts.values():
@@ -328,10 +336,12 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
         amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     # Everything is validated already (the shares, the program's parts) or made here of checked parts,
     # and constructing the result costs a fraction of validating it again.
-    return Result.model_construct(
-        status=_status({issue.severity for issue in issues}, bool(questions)), items=tuple(items),
-        issues=tuple(issues), questions=_questions_adapter().validate_python(questions) if questions else (),
+    result = Result.model_construct(
+        status=_status({issue.severity for issue in finished.issues}, bool(questions)), items=finished.items,
+        issues=finished.issues, questions=_questions_adapter().validate_python(questions) if questions else (),
         amounts=dict(sorted(amounts.items())), pack=program.info, as_of=day, settings=dict(program.result_settings))
+    result._spliced = finished  # its JSON is the pieces' JSON kept with them
+    return result
 
 
 def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
