@@ -84,7 +84,9 @@ class Program:
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
-    unknowns: dict[int, tuple[Unknown, ...]]  # the same, ready for a check (evaluate._questions)
+    # the same, ready for a check (evaluate._questions), for the rules whose questions a result asks:
+    # not derived facts' (they ask through the rules using them), not rules refusing facts
+    unknowns: dict[int, tuple[Unknown, ...]]
     tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
@@ -434,7 +436,7 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: 
     if problems:
         raise PackError(problems)
     unknowns = {index: tuple(_unknown(compiler.vocabulary, alias, fact) for alias, fact in pairs)
-                for index, pairs in asks.items()}
+                for index, pairs in asks.items() if index in effects and effects[index].reject is None}
     return Program(definition=definition, meanings=meanings, asks=asks, unknowns=unknowns, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    principal_facts=frozenset(compiler.principal_facts),

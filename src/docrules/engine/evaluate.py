@@ -350,25 +350,30 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     fact such as an age, the given facts it is computed from that are missing; and for each rule that
     holds (`holding`, with its subject), the facts it asks to be known that are missing."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
+    # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
+    wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
     principals, asserted, fires, order = trace.principals, trace.asserted, trace.fires, vocabulary.order
     for (rule_index, subject), frame in sorted(trace.asks.items()):
-        effects = program.effects.get(rule_index)
-        # undecided rules only; derived facts ask through the rules using them
-        if (rule_index, subject) in fires or effects is None or effects.reject is not None:
+        unknowns = program.unknowns.get(rule_index)
+        if unknowns is None or (rule_index, subject) in fires:  # undecided rules only
             continue
-        for unknown in program.unknowns[rule_index]:
-            bound = frame.get(unknown.frame)
-            if bound is None or unknown.prop in asserted[bound]:
+        rule = program.effects[rule_index].rule
+        for alias, prop, principal, scope, fact, given in unknowns:
+            bound = frame.get(alias)
+            if bound is None:
                 continue
-            owner = -1 if unknown.scope == "application" else int(bound[1:])
-            if unknown.principal:
-                owner = principals[owner]
-            if unknown.order >= 0:  # a given fact: itself
-                asked.setdefault((owner, unknown.order), {})[effects.rule] = None
-                continue
-            for target, name in vocabulary.inputs(unknown.scope, unknown.fact, owner, facts):
-                key = (target, order[("application" if target < 0 else "party", name)])
-                asked.setdefault(key, {})[effects.rule] = None
+            keys = wanted.get((bound, prop))
+            if keys is None:
+                keys = wanted[(bound, prop)] = []
+                if prop not in asserted[bound]:
+                    owner = -1 if scope == "application" else int(bound[1:])
+                    if principal:
+                        owner = principals[owner]
+                    keys += [(owner, given)] if given >= 0 else [
+                        (target, order[("application" if target < 0 else "party", name)])
+                        for target, name in vocabulary.inputs(scope, fact, owner, facts)]
+            for key in keys:
+                asked.setdefault(key, {})[rule] = None
     for effects, subject in holding:
         holder = facts.application if subject < 0 else facts.parties[subject]
         for name in effects.ask:
