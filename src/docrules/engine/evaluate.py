@@ -245,14 +245,27 @@ class _Builder:
         by_severity: list[list[Issue]] = [[] for _ in SEVERITIES]
         for ((severity, _), _), issue in zip(issues_in_order, issues_, strict=True):
             by_severity[severity].append(issue)
+        items_json, issues_json = _items_json(), _issues_json()
+        # a list's JSON without its brackets: the pieces' JSON, comma-separated (one call for many)
         return Share(tuple(map(tuple, by_stage)), tuple(map(tuple, by_severity)),
-                     tuple(",".join(item.model_dump_json() for item in group) for group in by_stage),
-                     tuple(",".join(issue.model_dump_json() for issue in group) for group in by_severity))
+                     tuple(items_json.dump_json(tuple(group))[1:-1].decode() if group else "" for group in by_stage),
+                     tuple(issues_json.dump_json(tuple(group))[1:-1].decode() if group else ""
+                           for group in by_severity))
 
 
 @cache
 def _questions_adapter() -> TypeAdapter[tuple[Question, ...]]:
     return TypeAdapter(tuple[Question, ...])
+
+
+@cache
+def _items_json() -> TypeAdapter[tuple[Item, ...]]:
+    return TypeAdapter(tuple[Item, ...])
+
+
+@cache
+def _issues_json() -> TypeAdapter[tuple[Issue, ...]]:
+    return TypeAdapter(tuple[Issue, ...])
 
 
 @cache
