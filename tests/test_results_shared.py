@@ -1,7 +1,7 @@
 """Results share finished pieces: each program keeps every party's share of a result (its lines and
-issues, engine/evaluate.py) by the rules that fired on it. A check built from remembered shares gives
-byte-identical JSON to the same check built from nothing, and nothing shared can be changed through a
-result."""
+issues, engine/evaluate.py) by the rules that fired on it, and each line and issue once. A check built
+from remembered shares gives byte-identical JSON to the same check built from nothing, and nothing
+shared can be changed through a result."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _both(pack: docrules.Pack, data: Any) -> tuple[str, str]:
         except docrules.DocrulesError as exc:
             return "\n".join(d.render() for d in exc.diagnostics)
 
-    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16)))
+    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16), pieces=Memo(16)))
 
 
 def _same(pack: docrules.Pack, cases: list[Any]) -> None:

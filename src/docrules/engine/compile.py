@@ -29,7 +29,7 @@ from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, R
 from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
-from ..results import PackInfo, Text
+from ..results import Issue, Item, PackInfo, Text
 from .effects import Effects, Memo, Share, rule_effects
 
 Kind = Literal["fire", "ask", "test"]
@@ -100,8 +100,11 @@ class Program:
     # result costs nothing, while validating the same text as a dict costs it every check.
     documents: tuple[tuple[str, Text], ...]
     issues: tuple[tuple[str, Text], ...]
-    # Checks fill it (evaluate.py): a few thousand parties' shares of a result, a few MB at most.
+    # Checks fill these (evaluate.py): parties' shares of results, which hold lines and issues, each
+    # kept once with its JSON in `pieces` (by that JSON): shares of different parties' results mostly
+    # hold the same few hundred. A share is some 1 KB, a piece some 2.5 KB: at most some 15 MB.
     shares: Memo[Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    pieces: Memo[tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False, repr=False)
 
 
 def active(rule: RuleDef, day: date) -> bool:

@@ -111,9 +111,9 @@ class Share:
 
     items: tuple[tuple[Item, ...], ...]  # by stage
     issues: tuple[tuple[Issue, ...], ...]  # by severity (SEVERITIES)
-    # their JSON, comma-separated, by stage and by severity (results.Spliced)
-    items_json: tuple[str, ...]
-    issues_json: tuple[str, ...]
+    # each one's JSON, by stage and by severity (results.Spliced)
+    items_json: tuple[tuple[str, ...], ...]
+    issues_json: tuple[tuple[str, ...], ...]
 
 
 Piece = TypeVar("Piece")

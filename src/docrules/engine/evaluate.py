@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -203,14 +203,14 @@ class _Builder:
             for share in shares:
                 if share.items[stage]:
                     items.extend(share.items[stage])
-                    items_json.append(share.items_json[stage])
+                    items_json.extend(share.items_json[stage])
         issues: list[Issue] = []
         issues_json: list[str] = []
         for severity in range(len(SEVERITIES)):
             for share in shares:
                 if share.issues[severity]:
                     issues.extend(share.issues[severity])
-                    issues_json.append(share.issues_json[severity])
+                    issues_json.extend(share.issues_json[severity])
         return Spliced(tuple(items), tuple(issues), ",".join(items_json), ",".join(issues_json))
 
     def share(self, whose: int, lines: dict[tuple[int, int], _Line], issues: dict[tuple[int, int], _Line],
@@ -240,32 +240,37 @@ class _Builder:
                                "documents": listed.get((severity, code)) if whose < 0 else None})
         items, issues_ = _share_adapter().validate_python((item_data, issue_data))
         by_stage: list[list[Item]] = [[] for _ in self.pack.stages]
+        by_stage_json: list[list[str]] = [[] for _ in self.pack.stages]
         for ((stage, _), _), item in zip(lines_in_order, items, strict=True):
-            by_stage[stage].append(item)
+            kept, text = self.kept(item)
+            by_stage[stage].append(kept)
+            by_stage_json[stage].append(text)
         by_severity: list[list[Issue]] = [[] for _ in SEVERITIES]
+        by_severity_json: list[list[str]] = [[] for _ in SEVERITIES]
         for ((severity, _), _), issue in zip(issues_in_order, issues_, strict=True):
-            by_severity[severity].append(issue)
-        items_json, issues_json = _items_json(), _issues_json()
-        # a list's JSON without its brackets: the pieces' JSON, comma-separated (one call for many)
+            kept_issue, text = self.kept(issue)
+            by_severity[severity].append(kept_issue)
+            by_severity_json[severity].append(text)
         return Share(tuple(map(tuple, by_stage)), tuple(map(tuple, by_severity)),
-                     tuple(items_json.dump_json(tuple(group))[1:-1].decode() if group else "" for group in by_stage),
-                     tuple(issues_json.dump_json(tuple(group))[1:-1].decode() if group else ""
-                           for group in by_severity))
+                     tuple(map(tuple, by_stage_json)), tuple(map(tuple, by_severity_json)))
+
+    def kept(self, piece: Piece) -> tuple[Piece, str]:
+        """The piece the program keeps that is equal to `piece` (the same JSON), with its JSON."""
+        text = piece.model_dump_json()
+        found = self.program.pieces.get(text)
+        if found is None:
+            self.program.pieces.put(text, (piece, text))
+            return piece, text
+        assert isinstance(found[0], type(piece))  # the JSON of an item and of an issue never match
+        return found[0], found[1]
+
+
+Piece = TypeVar("Piece", Item, Issue)
 
 
 @cache
 def _questions_adapter() -> TypeAdapter[tuple[Question, ...]]:
     return TypeAdapter(tuple[Question, ...])
-
-
-@cache
-def _items_json() -> TypeAdapter[tuple[Item, ...]]:
-    return TypeAdapter(tuple[Item, ...])
-
-
-@cache
-def _issues_json() -> TypeAdapter[tuple[Issue, ...]]:
-    return TypeAdapter(tuple[Issue, ...])
 
 
 @cache
