@@ -60,6 +60,7 @@ class _Line:
 
 _Key = tuple[int, int, int]  # (stage or severity, party position or -1, document or issue code)
 _Listed = dict[tuple[int, int], list[dict[str, str | None]]]  # (severity, code) → the lines an issue lists
+Piece = TypeVar("Piece", Item, Issue)
 
 
 class _Builder:
@@ -255,17 +256,17 @@ class _Builder:
                      tuple(map(tuple, by_stage_json)), tuple(map(tuple, by_severity_json)))
 
     def kept(self, piece: Piece) -> tuple[Piece, str]:
-        """The piece the program keeps that is equal to `piece` (the same JSON), with its JSON."""
+        """The piece the program keeps that is equal to `piece` (the same JSON), with its JSON. Pieces
+        with documents handed in are one application's own: not kept."""
         text = piece.model_dump_json()
+        if self.facts.received is not None:
+            return piece, text
         found = self.program.pieces.get(text)
         if found is None:
             self.program.pieces.put(text, (piece, text))
             return piece, text
         assert isinstance(found[0], type(piece))  # the JSON of an item and of an issue never match
         return found[0], found[1]
-
-
-Piece = TypeVar("Piece", Item, Issue)
 
 
 @cache
