@@ -139,7 +139,10 @@ class Result(_Out):
         spliced = self._spliced
         if kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues:
             return super().model_dump_json(**kwargs)
-        rest = super(Result, self.model_copy(update={"items": (), "issues": ()})).model_dump_json()
-        # the first fields, after a status (one of its words): found where they must be
-        return rest.replace('"items":[],"issues":[]',
-                            f'"items":[{spliced.items_json}],"issues":[{spliced.issues_json}]', 1)
+        rest = super().model_dump_json(exclude=_SPLICED)
+        after_status = rest.index(",")  # the first field, one word: the items and issues follow it
+        return "".join((rest[:after_status], ',"items":[', spliced.items_json, '],"issues":[', spliced.issues_json,
+                        "]", rest[after_status:]))
+
+
+_SPLICED = {"items", "issues"}
