@@ -82,7 +82,7 @@ class _Builder:
             if reach:
                 self.shares.setdefault(-1, []).append(code + reach)
         else:
-            principal = self.principal[subject]
+            principal = self.principal[subject]  # a principal's is itself: then its principal's lines are its own
             own = reach & (SUBJECT | PRINCIPAL) if principal == subject else reach & SUBJECT
             if own:
                 self.shares.setdefault(subject, []).append(code + own)
