@@ -55,7 +55,7 @@ def test_a_line_of_alternatives_is_explained_by_any_of_its_documents() -> None:
     facts = docrules.read_facts(FIXTURES / "court-divorce-unresolved-questions.toml")
     found = docrules.explain(facts, document="divorce_judgment")
     (item,) = [i for i in found.items if i.item.stage == "signing"]
-    assert item.item.alternatives == [["divorce_certificate", "divorce_agreement"], ["divorce_judgment"]]
+    assert item.item.alternatives == (("divorce_certificate", "divorce_agreement"), ("divorce_judgment",))
     assert [r.rule for r in item.because] == ["signing-divorced"]
     why = docrules.explain(facts, why_not="divorce_judgment").why_not
     assert why is not None and why.on_the_list

@@ -38,7 +38,7 @@ def test_marks_and_missing_issue(pack: docrules.Pack) -> None:
     assert missing.severity is docrules.IssueSeverity.block and missing.party is None
     signing_short = [docrules.DocumentRef(party=i.party, document=i.document) for i in result.items
                      if i.stage == "signing" and i.missing]
-    assert missing.documents == signing_short
+    assert missing.documents == tuple(signing_short)
     assert result.status is docrules.Status.blocked
 
 

@@ -1,15 +1,18 @@
 """The output contract: what a check returns: checklist items, issues, questions, amounts and status.
 
 Field order is the JSON order; lists are sorted by the evaluator, so the same facts and pack give
-byte-identical JSON.
+byte-identical JSON. Lists are tuples: the evaluator shares finished items and issues between results
+(engine/evaluate.py), so nothing in a result may be changed in place; the JSON and its schema are the
+same as for lists.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class IssueSeverity(StrEnum):
@@ -62,13 +65,13 @@ class Item(_Out):
     label: Text
     originals: int
     copies: int
-    pages: list[Text]
-    notes: list[Text]
-    rules: list[str]
-    sources: list[str]
+    pages: tuple[Text, ...]
+    notes: tuple[Text, ...]
+    rules: tuple[str, ...]
+    sources: tuple[str, ...]
     received: Counts | None = None
     missing: bool | None = None
-    alternatives: list[list[str]] | None = Field(default=None, description=(
+    alternatives: tuple[tuple[str, ...], ...] | None = Field(default=None, description=(
         "A line of alternatives ('A + B, or C'): the sets of documents, any complete one of which will do; "
         "`document` is the first set's first document and `label` names them all. Null for a line of one "
         "document. Clients that ignore it still show one correct line."))
@@ -82,9 +85,9 @@ class Issue(_Out):
     severity: IssueSeverity
     party: str | None
     message: Text
-    rules: list[str]
-    sources: list[str]
-    documents: list[DocumentRef] | None = None
+    rules: tuple[str, ...]
+    sources: tuple[str, ...]
+    documents: tuple[DocumentRef, ...] | None = None
 
 
 class Question(_Out):
@@ -92,7 +95,7 @@ class Question(_Out):
 
     party: str | None
     fact: str
-    rules: list[str]
+    rules: tuple[str, ...]
 
 
 class PackInfo(_Out):
@@ -101,12 +104,45 @@ class PackInfo(_Out):
     digest: str
 
 
+class Spliced:
+    """The JSON of a result's items and issues, comma-separated, as the evaluator keeps it with the
+    finished pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
+    was made for: a copy of the result with other items or issues is serialized in full. A cache, it
+    never makes two results unequal (pydantic compares private attributes)."""
+
+    __slots__ = ("issues", "issues_json", "items", "items_json")
+
+    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], items_json: str, issues_json: str) -> None:
+        self.items, self.issues, self.items_json, self.issues_json = items, issues, items_json, issues_json
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, Spliced)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to everything of its kind: not a key
+
+
 class Result(_Out):
     status: Status
-    items: list[Item]
-    issues: list[Issue]
-    questions: list[Question]
+    items: tuple[Item, ...]
+    issues: tuple[Issue, ...]
+    questions: tuple[Question, ...]
     amounts: dict[str, int]
     pack: PackInfo
     as_of: date
-    settings: dict[str, int | float | bool | str | list[str]]
+    settings: dict[str, int | float | bool | str | tuple[str, ...]]
+    _spliced: Spliced | None = PrivateAttr(default=None)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """Pydantic's JSON of the result. Called as the service and batch call it (no options), the
+        items' and issues' JSON kept by the evaluator is spliced in instead of serializing the most of
+        the result again: the same bytes, as each piece's JSON is pydantic's own."""
+        spliced = self._spliced
+        if kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues:
+            return super().model_dump_json(**kwargs)
+        rest = super().model_dump_json(exclude=_SPLICED)
+        after_status = rest.index(",")  # the first field, one word: the items and issues follow it
+        return "".join((rest[:after_status], ',"items":[', spliced.items_json, '],"issues":[', spliced.issues_json,
+                        "]", rest[after_status:]))
+
+
+_SPLICED = {"items", "issues"}

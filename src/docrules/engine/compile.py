@@ -18,10 +18,10 @@ Engine rules with identical conditions are merged: one activation, several pack 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, PackError
 from ..facts.vocabulary import Scope, Vocabulary
@@ -29,8 +29,8 @@ from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, R
 from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
-from ..results import Text
-from .effects import Effects, rule_effects
+from ..results import Issue, Item, PackInfo, Text
+from .effects import Effects, Memo, Share, rule_effects
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
@@ -57,6 +57,19 @@ class Activation:
     test: int = -1
 
 
+class Unknown(NamedTuple):
+    """A fact an undecided rule may ask for, as a check finds it: the alias of the engine fact in the
+    rule's match that holds it, its property there, whether it is the party's principal's, and its
+    place in the vocabulary (-1 for a computed fact: the facts it is computed from are asked instead)."""
+
+    frame: str
+    prop: str
+    principal: bool
+    scope: Scope
+    fact: str
+    order: int
+
+
 @dataclass(frozen=True)
 class EngineRule:
     kind: Kind
@@ -71,16 +84,27 @@ class Program:
     definition: dict[str, Any]
     meanings: dict[str, tuple[Activation, ...]]
     asks: dict[int, tuple[tuple[str, str], ...]]  # rule → (engine alias, fact) it may ask about
+    # the same, ready for a check (evaluate._questions), for the rules whose questions a result asks:
+    # not derived facts' (they ask through the rules using them), not rules refusing facts
+    unknowns: dict[int, tuple[Unknown, ...]]
     tests: dict[int, tuple[Expr, ...]]  # traced programs: rule → the tests its condition joins with `and`
     app_facts: frozenset[str]
     party_facts: frozenset[str]
     principal_facts: frozenset[str]  # facts of a party's principal that rules name
     settings: dict[str, SettingValue]
+    # what every result of the program says of its pack and settings, ready (and immutable: shared)
+    info: PackInfo
+    result_settings: dict[str, int | float | bool | str | tuple[str, ...]]
     effects: dict[int, Effects]  # rule → what firing it adds to the result
     # The catalogs by index, (name, text): built once because validating a model instance into the
     # result costs nothing, while validating the same text as a dict costs it every check.
     documents: tuple[tuple[str, Text], ...]
     issues: tuple[tuple[str, Text], ...]
+    # Checks fill these (evaluate.py): parties' shares of results, which hold lines and issues, each
+    # kept once with its JSON in `pieces` (by that JSON): shares of different parties' results mostly
+    # hold the same few hundred. A share is some 1 KB, a piece some 2.5 KB: at most some 15 MB.
+    shares: Memo[Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    pieces: Memo[tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False, repr=False)
 
 
 def active(rule: RuleDef, day: date) -> bool:
@@ -369,6 +393,14 @@ def _limits(definition: dict[str, Any], owners: dict[str, str | None]) -> list[D
     return problems
 
 
+def _unknown(vocabulary: Vocabulary, alias: str, fact: str) -> Unknown:
+    scope: Scope = "application" if alias == "a" else "party"
+    computed = vocabulary.facts[(scope, fact)].computed is not None
+    # the principal's facts are on the party fact, prefixed
+    return Unknown("p" if alias == "b" else alias, PRINCIPAL_PREFIX + fact if alias == "b" else fact, alias == "b",
+                   scope, fact, -1 if computed else vocabulary.order[(scope, fact)])
+
+
 def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: Vocabulary | None = None) -> Program:
     """The engine program for checks whose policy date is `day`. A `trace` program also matches each
     derived fact on its own (for coverage and explanations); its results are the same."""
@@ -406,10 +438,15 @@ def compile_pack(pack: RulePack, day: date, *, trace: bool = False, vocabulary: 
     problems = _limits(definition, {name: pack.rules[m[0].rule].id if m else None for name, m in meanings.items()})
     if problems:
         raise PackError(problems)
-    return Program(definition=definition, meanings=meanings, asks=asks, tests=tests,
+    unknowns = {index: tuple(_unknown(compiler.vocabulary, alias, fact) for alias, fact in pairs)
+                for index, pairs in asks.items() if index in effects and effects[index].reject is None}
+    return Program(definition=definition, meanings=meanings, asks=asks, unknowns=unknowns, tests=tests,
                    app_facts=frozenset(compiler.app_facts), party_facts=frozenset(compiler.party_facts),
                    principal_facts=frozenset(compiler.principal_facts),
                    settings=compiler.settings, effects=effects,
+                   info=PackInfo(name=pack.meta.name, version=pack.meta.version, digest=pack.digest),
+                   result_settings={name: tuple(value) if isinstance(value, list) else value
+                                    for name, value in compiler.settings.items()},
                    documents=tuple((n, fill(Text(zh=d.zh, en=d.en), compiler.settings))
                                    for n, d in pack.documents.items()),
                    issues=tuple((c, fill(Text(zh=i.zh, en=i.en), compiler.settings)) for c, i in pack.issues.items()))

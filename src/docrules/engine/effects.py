@@ -4,12 +4,15 @@ the amount. Pure, like the compiler that calls it."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
+from typing import Generic, TypeVar
 
 from ..pack.model import Count, RuleDef, RulePack, SettingValue, Whose
 from ..pack.texts import fill
-from ..results import IssueSeverity, Text
+from ..results import Issue, IssueSeverity, Item, Text
 
 SEVERITIES = list(IssueSeverity)
 
@@ -37,6 +40,19 @@ class Effects:
     amount: tuple[str, str, Decimal] | None  # (name, application fact, rate)
     reject: tuple[str, Text] | None  # (the fact refused, why)
     ask: tuple[str, ...] = ()  # facts of the subject that must be known once the rule holds
+
+    @cached_property
+    def reach(self) -> int:
+        """Whose lines and issues firing the rule adds to (REACH bits: its subject's own, its subject's
+        principal's, the application's), so a check can tell whom a rule touches without its lines."""
+        bits = SUBJECT if self.issue is not None else 0
+        for line in self.lines:
+            bits |= REACH[line.whose]
+        return bits
+
+
+SUBJECT, PRINCIPAL, APPLICATION = 1, 2, 4
+REACH = {Whose.party: SUBJECT, Whose.principal: PRINCIPAL, Whose.application: APPLICATION}
 
 
 def _count(value: Count, settings: dict[str, SettingValue]) -> int:
@@ -86,3 +102,42 @@ def alternatives_label(pack: RulePack, sets: list[list[str]]) -> Text:
     def joined(lang: str, between: str) -> str:
         return between.join(" + ".join(getattr(pack.documents[d], lang) for d in group) for group in sets)
     return Text(zh=joined("zh", ", 或 "), en=joined("en", ", or "))
+
+
+@dataclass(frozen=True)
+class Share:
+    """One party's part of a result (or the application's) as finished result models: its checklist
+    lines for each of the pack's stages, and the issues it raises of each severity, in order."""
+
+    items: tuple[tuple[Item, ...], ...]  # by stage
+    issues: tuple[tuple[Issue, ...], ...]  # by severity (SEVERITIES)
+    # each one's JSON, by stage and by severity (results.Spliced)
+    items_json: tuple[tuple[str, ...], ...]
+    issues_json: tuple[tuple[str, ...], ...]
+
+
+Piece = TypeVar("Piece")
+
+
+class Memo(Generic[Piece]):
+    """Finished pieces of results (immutable: results share them) by what they depend on, so that a
+    line or issue built for one check is not merged and validated again for the next. Bounded, least
+    recently used out first; a race between threads at worst builds the same piece twice."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pieces: dict[Hashable, Piece] = {}
+
+    def get(self, key: Hashable) -> Piece | None:
+        piece = self._pieces.pop(key, None)
+        if piece is not None:
+            self._pieces[key] = piece  # now the most recently used
+        return piece
+
+    def put(self, key: Hashable, piece: Piece) -> None:
+        if len(self._pieces) >= self.size:
+            self._pieces.pop(next(iter(self._pieces)), None)
+        self._pieces[key] = piece
+
+    def __len__(self) -> int:
+        return len(self._pieces)

@@ -6,16 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
 
 from ..diagnostics import Diagnostic, FactsError
 from ..facts.model import Facts
-from ..facts.vocabulary import Scope, Vocabulary
+from ..facts.vocabulary import Vocabulary
 from ..pack.model import RulePack, Whose
-from ..results import IssueSeverity, Result, Status, Text
+from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Answers, Ruleset
-from .effects import SEVERITIES, Effects
+from .effects import APPLICATION, PRINCIPAL, REACH, SEVERITIES, SUBJECT, Effects, Share
 
 
 def principal_positions(facts: Facts) -> list[int]:
@@ -56,64 +59,87 @@ class _Line:
 
 
 _Key = tuple[int, int, int]  # (stage or severity, party position or -1, document or issue code)
+_Listed = dict[tuple[int, int], list[dict[str, str | None]]]  # (severity, code) → the lines an issue lists
+Piece = TypeVar("Piece", Item, Issue)
 
 
 class _Builder:
+    """Which rules fired on whom, kept as indices: each party's (and the application's) share of the
+    result is merged from them only when the program's memo of shares has none for the same rules."""
+
     def __init__(self, pack: RulePack, program: Program, facts: Facts, principals: list[int]) -> None:
         self.pack, self.program, self.facts = pack, program, facts
-        self.items: dict[tuple[int, int, int], _Line] = {}
-        self.issues: dict[tuple[int, int, int], _Line] = {}
-        self.minimums: dict[int, list[tuple[int, frozenset[int] | None, Effects]]] = {}
-        self.amounts: dict[str, int] = {}
+        # by whose share it is (a party's position, -1 the application): rule * 8 + the REACH bits of
+        # the rule's lines and issue that are that share's, in rule order
+        self.shares: dict[int, list[int]] = {}
+        self.minimums: dict[int, list[int]] = {}  # the rules setting a minimum of copies, by whose lines
+        self.amounts: dict[str, tuple[str, str, Decimal]] = {}  # the first rule naming each amount
         self.principal = principals
-        self.issue_documents: dict[tuple[int, int, int], list[dict[str, str | None]]] = {}
 
-    def whose(self, whose: Whose, subject: int) -> int:
-        """-1 for the application, else a party's position."""
-        if whose is Whose.application or subject < 0:
-            return -1
-        return self.principal[subject] if whose is Whose.principal else subject
-
-    def fire(self, effects: Effects, subject: int) -> None:
-        for plan in effects.lines:
-            key = (plan.stage, self.whose(plan.whose, subject), plan.document)
-            line = self.items.get(key)
-            if line is None:
-                line = self.items[key] = _Line()
-            line.originals = max(line.originals, plan.originals)
-            line.copies = max(line.copies, plan.copies)
-            if plan.alternatives is not None:
-                line.alternatives, line.label = plan.alternatives, plan.label
-            line.pages.update(dict.fromkeys(plan.pages))
-            line.notes.update(dict.fromkeys(plan.notes))
-            line.cite(effects)
-        if effects.issue is not None:
-            severity, code = effects.issue
-            self.issues.setdefault((severity, subject, code), _Line()).cite(effects)
+    def fire(self, rule_index: int, effects: Effects, subject: int) -> None:
+        reach, code = effects.reach, rule_index * 8
+        if subject < 0:  # all of an application rule's lines are the application's
+            if reach:
+                self.shares.setdefault(-1, []).append(code + reach)
+        else:
+            principal = self.principal[subject]  # a principal's is itself: then its principal's lines are its own
+            own = reach & (SUBJECT | PRINCIPAL) if principal == subject else reach & SUBJECT
+            if own:
+                self.shares.setdefault(subject, []).append(code + own)
+            if principal != subject and reach & PRINCIPAL:
+                self.shares.setdefault(principal, []).append(code + PRINCIPAL)
+            if reach & APPLICATION:
+                self.shares.setdefault(-1, []).append(code + APPLICATION)
         if effects.min_copies is not None:
-            whose, copies, stages = effects.min_copies
-            self.minimums.setdefault(self.whose(whose, subject), []).append((copies, stages, effects))
+            whose = effects.min_copies[0]
+            self.minimums.setdefault(-1 if whose is Whose.application or subject < 0 else
+                                     self.principal[subject] if whose is Whose.principal else subject,
+                                     []).append(rule_index)
         if effects.amount is not None:
-            name, base, rate = effects.amount
-            if name not in self.amounts:
-                exact = Decimal(str(getattr(self.facts.application, base))) * rate
-                self.amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            self.amounts.setdefault(effects.amount[0], effects.amount)
 
-    def apply_minimums(self) -> None:
-        for (stage, party, _), line in self.items.items():
-            for copies, stages, effects in self.minimums.get(party, ()):
+    def merge(self, whose: int) -> tuple[dict[tuple[int, int], _Line], dict[tuple[int, int], _Line]]:
+        """One share's checklist lines (by stage and document) as every rule asking for each wants it —
+        the most originals and copies, every page, note, rule and source in rule order, then the
+        minimums of copies that apply — and its issues (by severity and code) with the rules raising them."""
+        lines: dict[tuple[int, int], _Line] = {}
+        issues: dict[tuple[int, int], _Line] = {}
+        for code in self.shares.get(whose, ()):
+            effects = self.program.effects[code // 8]
+            for plan in effects.lines:
+                if not code & REACH[plan.whose]:
+                    continue
+                line = lines.get((plan.stage, plan.document))
+                if line is None:
+                    line = lines[(plan.stage, plan.document)] = _Line()
+                line.originals = max(line.originals, plan.originals)
+                line.copies = max(line.copies, plan.copies)
+                if plan.alternatives is not None:
+                    line.alternatives, line.label = plan.alternatives, plan.label
+                line.pages.update(dict.fromkeys(plan.pages))
+                line.notes.update(dict.fromkeys(plan.notes))
+                line.cite(effects)
+            if effects.issue is not None and code & SUBJECT:
+                issues.setdefault(effects.issue, _Line()).cite(effects)
+        for rule_index in self.minimums.get(whose, ()):
+            effects = self.program.effects[rule_index]
+            assert effects.min_copies is not None
+            _, copies, stages = effects.min_copies
+            for (stage, _), line in lines.items():
                 if line.copies > 0 and (stages is None or stage in stages):
                     line.copies = max(line.copies, copies)
                     line.cite(effects)
+        return lines, issues
 
     def party_id(self, index: int) -> str | None:
         return None if index < 0 else self.facts.parties[index].id
 
-    def mark_received(self) -> tuple[dict[_Key, dict[str, int]], dict[_Key, bool]]:
+    def mark_received(self, merged: dict[int, tuple[dict[tuple[int, int], _Line], dict[tuple[int, int], _Line]]]
+                      ) -> tuple[dict[_Key, dict[str, int]], dict[_Key, bool], _Listed]:
         """What was handed in for each line, and whether it falls short; raises the pack's
-        missing-documents issue for short lines of its stages. Empty when received is not tracked."""
-        if self.facts.received is None:
-            return {}, {}
+        missing-documents issue (in the application's share) for short lines of its stages, with the
+        lines it lists."""
+        assert self.facts.received is not None
         documents = list(self.pack.documents)
         stage_names = list(self.pack.stages)
         rule = self.pack.meta.missing_documents
@@ -127,27 +153,131 @@ class _Builder:
 
         received: dict[_Key, dict[str, int]] = {}
         missing: dict[_Key, bool] = {}
-        for key, line in self.items.items():
-            stage, party, doc = key
-            # a line of alternatives is complete when any one set is: report the set that is, or else
-            # the set closest to it, as the least handed in of its documents
-            sets = line.alternatives or ((doc,),)
-            got = [[counts(party, d, stage) for d in group] for group in sets]
-            best = max(got, key=lambda g: (all(o >= line.originals and c >= line.copies for o, c in g),
-                                           sum(min(o, line.originals) + min(c, line.copies) for o, c in g)))
-            originals, copies = min(o for o, _ in best), min(c for _, c in best)
-            received[key] = {"originals": originals, "copies": copies}
-            missing[key] = originals < line.originals or copies < line.copies
+        for party, (lines, _) in merged.items():
+            for (stage, doc), line in lines.items():
+                # a line of alternatives is complete when any one set is: report the set that is, or
+                # else the set closest to it, as the least handed in of its documents
+                sets = line.alternatives or ((doc,),)
+                got = [[counts(party, d, stage) for d in group] for group in sets]
+                best = max(got, key=lambda g: (all(o >= line.originals and c >= line.copies for o, c in g),
+                                               sum(min(o, line.originals) + min(c, line.copies) for o, c in g)))
+                originals, copies = min(o for o, _ in best), min(c for _, c in best)
+                received[(stage, party, doc)] = {"originals": originals, "copies": copies}
+                missing[(stage, party, doc)] = originals < line.originals or copies < line.copies
+        listed: _Listed = {}
         if rule is not None:
             stages = {list(self.pack.stages).index(s) for s in rule.stages}
             short = sorted(key for key, is_missing in missing.items() if is_missing and key[0] in stages)
             if short:
                 definition = self.pack.issues[rule.issue]
-                key = (SEVERITIES.index(definition.severity), -1, list(self.pack.issues).index(rule.issue))
-                self.issues[key] = _Line()
-                self.issue_documents[key] = [{"party": self.party_id(party), "document": documents[doc]}
-                                             for _, party, doc in short]
-        return received, missing
+                key = (SEVERITIES.index(definition.severity), list(self.pack.issues).index(rule.issue))
+                merged.setdefault(-1, ({}, {}))[1][key] = _Line()
+                listed[key] = [{"party": self.party_id(party), "document": documents[doc]} for _, party, doc in short]
+        return received, missing, listed
+
+    def finish(self) -> Spliced:
+        """The result's items and issues in order, with their JSON, from every share: finished ones from
+        the program's memo, the others merged and validated (and kept). Documents handed in change lines
+        and issues, so a check that tracks them shares nothing."""
+        tracked = self.facts.received is not None
+        merged = {}
+        received: dict[_Key, dict[str, int]] = {}
+        missing: dict[_Key, bool] = {}
+        listed: _Listed = {}
+        if tracked:
+            merged = {whose: self.merge(whose) for whose in self.shares}
+            received, missing, listed = self.mark_received(merged)
+        shares = []
+        for whose in sorted(merged if tracked else self.shares):
+            key = None if tracked else (self.party_id(whose), *self.shares[whose], -1, *self.minimums.get(whose, ()))
+            share = None if key is None else self.program.shares.get(key)
+            if share is None:
+                share = self.share(whose, *(merged[whose] if tracked else self.merge(whose)), received, missing,
+                                   listed)
+                if key is not None:
+                    self.program.shares.put(key, share)
+            shares.append(share)
+        # in (stage, party, document) and (severity, party, code) order: shares are in party order
+        items: list[Item] = []
+        items_json: list[str] = []
+        for stage in range(len(self.pack.stages)):
+            for share in shares:
+                if share.items[stage]:
+                    items.extend(share.items[stage])
+                    items_json.extend(share.items_json[stage])
+        issues: list[Issue] = []
+        issues_json: list[str] = []
+        for severity in range(len(SEVERITIES)):
+            for share in shares:
+                if share.issues[severity]:
+                    issues.extend(share.issues[severity])
+                    issues_json.extend(share.issues_json[severity])
+        return Spliced(tuple(items), tuple(issues), ",".join(items_json), ",".join(issues_json))
+
+    def share(self, whose: int, lines: dict[tuple[int, int], _Line], issues: dict[tuple[int, int], _Line],
+              received: dict[_Key, dict[str, int]], missing: dict[_Key, bool],
+              listed: _Listed) -> Share:
+        """One share's lines and issues as result models, validated together (one call into pydantic's
+        core is much cheaper than a model per line)."""
+        stage_names = list(self.pack.stages)
+        party_id = self.party_id(whose)
+        lines_in_order, issues_in_order = sorted(lines.items()), sorted(issues.items())
+        item_data = []
+        for (stage, doc), line in lines_in_order:
+            document, label = self.program.documents[doc]
+            alternatives = None if line.alternatives is None else [
+                [self.program.documents[d][0] for d in group] for group in line.alternatives]
+            item_data.append({"stage": stage_names[stage], "party": party_id, "document": document,
+                              "label": line.label or label, "originals": line.originals,
+                              "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
+                              "rules": list(line.rules), "sources": list(line.sources),
+                              "received": received.get((stage, whose, doc)),
+                              "missing": missing.get((stage, whose, doc)), "alternatives": alternatives})
+        issue_data = []
+        for (severity, code), line in issues_in_order:
+            name, message = self.program.issues[code]
+            issue_data.append({"code": name, "severity": SEVERITIES[severity], "party": party_id,
+                               "message": message, "rules": list(line.rules), "sources": list(line.sources),
+                               "documents": listed.get((severity, code)) if whose < 0 else None})
+        items, issues_ = _share_adapter().validate_python((item_data, issue_data))
+        by_stage: list[list[Item]] = [[] for _ in self.pack.stages]
+        by_stage_json: list[list[str]] = [[] for _ in self.pack.stages]
+        for ((stage, _), _), item in zip(lines_in_order, items, strict=True):
+            kept, text = self.kept(item)
+            by_stage[stage].append(kept)
+            by_stage_json[stage].append(text)
+        by_severity: list[list[Issue]] = [[] for _ in SEVERITIES]
+        by_severity_json: list[list[str]] = [[] for _ in SEVERITIES]
+        for ((severity, _), _), issue in zip(issues_in_order, issues_, strict=True):
+            kept_issue, text = self.kept(issue)
+            by_severity[severity].append(kept_issue)
+            by_severity_json[severity].append(text)
+        return Share(tuple(map(tuple, by_stage)), tuple(map(tuple, by_severity)),
+                     tuple(map(tuple, by_stage_json)), tuple(map(tuple, by_severity_json)))
+
+    def kept(self, piece: Piece) -> tuple[Piece, str]:
+        """The piece the program keeps that is equal to `piece` (the same JSON), with its JSON. Pieces
+        with documents handed in are one application's own: not kept."""
+        text = piece.model_dump_json()
+        if self.facts.received is not None:
+            return piece, text
+        found = self.program.pieces.get(text)
+        if found is None:
+            self.program.pieces.put(text, (piece, text))
+            return piece, text
+        assert isinstance(found[0], type(piece))  # the JSON of an item and of an issue never match
+        return found[0], found[1]
+
+
+@cache
+def _questions_adapter() -> TypeAdapter[tuple[Question, ...]]:
+    return TypeAdapter(tuple[Question, ...])
+
+
+@cache
+def _share_adapter() -> TypeAdapter[tuple[tuple[Item, ...], tuple[Issue, ...]]]:
+    """Made on first use: it costs milliseconds that commands checking nothing need not pay."""
+    return TypeAdapter(tuple[tuple[Item, ...], tuple[Issue, ...]])
 
 
 @dataclass(frozen=True)
@@ -161,10 +291,6 @@ class Trace:
     fires: dict[tuple[int, int], dict[str, str]]
     asks: dict[tuple[int, int], dict[str, str]]
     tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
-
-    @property
-    def undecided(self) -> dict[tuple[int, int], dict[str, str]]:
-        return {k: f for k, f in self.asks.items() if k not in self.fires}
 
 
 def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Facts, day: date | None) -> Trace:
@@ -193,98 +319,89 @@ def trace_of(program: Program, asserted: list[dict[str, Any]], principals: list[
     return Trace({f["id"]: f for f in asserted}, principals, fires, asks, tests)
 
 
-def rejections(program: Program, facts: Facts, trace: Trace) -> list[Diagnostic]:
-    """The pack's rules that refuse these facts (facts that cannot be true), each naming its fact."""
-    out = []
-    for rule_index, subject in sorted(trace.fires):
-        effects = program.effects.get(rule_index)
-        if effects is None or effects.reject is None:
-            continue
-        fact, why = effects.reject
-        path = f"application.{fact}" if subject < 0 else f"parties[{subject}].{fact}"
-        out.append(Diagnostic(code="DR529", path=path, rule=effects.rule, message=f"{path}: {why.en}",
-                              zh=f"{path}: {why.zh}"))
-    return out
+def _refusal(effects: Effects, subject: int) -> Diagnostic:
+    """A rule of the pack refusing these facts (facts that cannot be true), naming its fact."""
+    assert effects.reject is not None
+    fact, why = effects.reject
+    path = f"application.{fact}" if subject < 0 else f"parties[{subject}].{fact}"
+    return Diagnostic(code="DR529", path=path, rule=effects.rule, message=f"{path}: {why.en}", zh=f"{path}: {why.zh}")
 
 
 def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
           day: date) -> Result:
     """The result of one check on its policy date `day` (a program serves a whole policy period).
     Raises `FactsError` when a rule of the pack refuses the facts."""
-    refused = rejections(program, facts, trace)
-    if refused:
-        raise FactsError(refused)
     b = _Builder(pack, program, facts, trace.principals)
+    refused: list[Diagnostic] = []
+    holding: list[tuple[Effects, int]] = []  # rules that hold and need facts of their subject known
     for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
         effects = program.effects.get(rule_index)
-        if effects is not None:  # derived facts fire only in a traced program, and add nothing
-            b.fire(effects, subject)
-    b.apply_minimums()
-    received, missing = b.mark_received()
-    questions = _questions(pack, program, vocabulary, facts, trace)
-
-    # One validation of plain data (in pydantic's core) is much cheaper than a model per line.
-    stage_names = list(pack.stages)
-    items = []
-    for (stage, party, doc), line in sorted(b.items.items()):
-        document, label = program.documents[doc]
-        alternatives = None if line.alternatives is None else [
-            [program.documents[d][0] for d in group] for group in line.alternatives]
-        items.append({"stage": stage_names[stage], "party": b.party_id(party), "document": document,
-                      "label": line.label or label, "originals": line.originals,
-                      "copies": line.copies, "pages": list(line.pages), "notes": list(line.notes),
-                      "rules": list(line.rules), "sources": list(line.sources),
-                      "received": received.get((stage, party, doc)), "missing": missing.get((stage, party, doc)),
-                      "alternatives": alternatives})
-    issues = []
-    severities = set()
-    for (severity, party, code), line in sorted(b.issues.items()):
-        name, message = program.issues[code]
-        severities.add(SEVERITIES[severity])
-        issues.append({"code": name, "severity": SEVERITIES[severity], "party": b.party_id(party),
-                       "message": message, "rules": list(line.rules), "sources": list(line.sources),
-                       "documents": b.issue_documents.get((severity, party, code))})
-    return Result.model_validate({
-        "status": _status(severities, bool(questions)), "items": items, "issues": issues,
-        "questions": questions, "amounts": dict(sorted(b.amounts.items())),
-        "pack": {"name": pack.meta.name, "version": pack.meta.version, "digest": pack.digest},
-        "as_of": day, "settings": program.settings})
+        if effects is None:  # derived facts fire only in a traced program, and add nothing
+            continue
+        if effects.reject is not None:
+            refused.append(_refusal(effects, subject))
+        if effects.ask:
+            holding.append((effects, subject))
+        b.fire(rule_index, effects, subject)
+    if refused:
+        raise FactsError(refused)
+    finished = b.finish()
+    questions = _questions(program, vocabulary, facts, trace, holding)
+    amounts = {}
+    for name, base, rate in b.amounts.values():
+        exact = Decimal(str(getattr(facts.application, base))) * rate
+        amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # Everything is validated already (the shares, the program's parts) or made here of checked parts,
+    # and constructing the result costs a fraction of validating it again.
+    result = Result.model_construct(
+        status=_status({issue.severity for issue in finished.issues}, bool(questions)), items=finished.items,
+        issues=finished.issues, questions=_questions_adapter().validate_python(questions) if questions else (),
+        amounts=dict(sorted(amounts.items())), pack=program.info, as_of=day, settings=dict(program.result_settings))
+    result._spliced = finished  # its JSON is the pieces' JSON kept with them
+    return result
 
 
-def _questions(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts,
-               trace: Trace) -> list[dict[str, Any]]:
+def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
+               holding: list[tuple[Effects, int]]) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as an age, the given facts it is computed from that are missing; and for each rule that
-    holds, the facts it asks to be known that are missing."""
+    holds (`holding`, with its subject), the facts it asks to be known that are missing."""
     asked: dict[tuple[int, int], dict[str, None]] = {}
-    principals, asserted = trace.principals, trace.asserted
-    for (rule_index, _), frame in sorted(trace.undecided.items()):
-        effects = program.effects.get(rule_index)
-        if effects is None or effects.reject is not None:  # derived facts ask through the rules using them
+    # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
+    wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    principals, asserted, fires, order = trace.principals, trace.asserted, trace.fires, vocabulary.order
+    for (rule_index, subject), frame in sorted(trace.asks.items()):
+        unknowns = program.unknowns.get(rule_index)
+        if unknowns is None or (rule_index, subject) in fires:  # undecided rules only
             continue
-        for alias, fact in program.asks[rule_index]:
-            # the principal's facts are on the party fact, prefixed
-            bound = frame.get("p" if alias == "b" else alias)
-            prop = PRINCIPAL_PREFIX + fact if alias == "b" else fact
-            if bound is None or prop in asserted[bound]:
+        rule = program.effects[rule_index].rule
+        for alias, prop, principal, scope, fact, given in unknowns:
+            bound = frame.get(alias)
+            if bound is None:
                 continue
-            owner = -1 if alias == "a" else int(bound[1:])
-            if alias == "b":
-                owner = principals[owner]
-            scope: Scope = "application" if alias == "a" else "party"
-            for target, name in vocabulary.inputs(scope, fact, owner, facts):
-                key = (target, vocabulary.order[("application" if target < 0 else "party", name)])
-                asked.setdefault(key, {})[pack.rules[rule_index].id] = None
-    for rule_index, subject in sorted(trace.fires):  # rules that hold and need facts known (`ask`)
-        holds = program.effects.get(rule_index)
+            keys = wanted.get((bound, prop))
+            if keys is None:
+                keys = wanted[(bound, prop)] = []
+                if prop not in asserted[bound]:
+                    owner = -1 if scope == "application" else int(bound[1:])
+                    if principal:
+                        owner = principals[owner]
+                    keys += [(owner, given)] if given >= 0 else [
+                        (target, order[("application" if target < 0 else "party", name)])
+                        for target, name in vocabulary.inputs(scope, fact, owner, facts)]
+            for key in keys:
+                asked.setdefault(key, {})[rule] = None
+    for effects, subject in holding:
         holder = facts.application if subject < 0 else facts.parties[subject]
-        for name in holds.ask if holds is not None else ():
+        for name in effects.ask:
             if getattr(holder, name) is None:
-                key = (subject, vocabulary.order[("application" if subject < 0 else "party", name)])
-                asked.setdefault(key, {})[pack.rules[rule_index].id] = None
+                key = (subject, order[("application" if subject < 0 else "party", name)])
+                asked.setdefault(key, {})[effects.rule] = None
+    if not asked:
+        return []
     names = list(vocabulary.facts)
-    return [{"party": None if target < 0 else facts.parties[target].id, "fact": names[order][1],
-             "rules": list(rules)} for (target, order), rules in sorted(asked.items())]
+    return [{"party": None if target < 0 else facts.parties[target].id, "fact": names[n][1],
+             "rules": list(rules)} for (target, n), rules in sorted(asked.items())]
 
 
 def _status(severities: set[IssueSeverity], questions: bool) -> Status:

@@ -1,0 +1,138 @@
+"""Results share finished pieces: each program keeps every party's share of a result (its lines and
+issues, engine/evaluate.py) by the rules that fired on it, and each line and issue once. A check built
+from remembered shares gives byte-identical JSON to the same check built from nothing, and nothing
+shared can be changed through a result."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import docrules
+from bench.generate import Generator, applications
+from docrules.engine.compile import Program
+from docrules.engine.effects import Memo
+from docrules.engine.evaluate import build, match
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 27)
+PACK = docrules.load_pack()
+
+
+def _both(pack: docrules.Pack, data: Any) -> tuple[str, str]:
+    """The JSON of one check with the program's shares (as earlier checks left them), and with none."""
+    facts = pack.facts(data)
+    signing = pack.facts_date(facts)
+    day = signing or TODAY
+    program, ruleset = pack.program(day)
+    trace = match(program, ruleset, pack.vocabulary, facts, signing)
+
+    def json_of(with_shares: Program) -> str:
+        try:
+            return build(pack.rules, with_shares, pack.vocabulary, facts, trace, day).model_dump_json()
+        except docrules.DocrulesError as exc:
+            return "\n".join(d.render() for d in exc.diagnostics)
+
+    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16), pieces=Memo(16)))
+
+
+def _same(pack: docrules.Pack, cases: list[Any]) -> None:
+    for n, data in enumerate(cases):
+        remembered, fresh = _both(pack, data)
+        assert remembered == fresh, f"case {n}"
+
+
+def test_fixtures_and_pack_cases() -> None:
+    files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
+    cases: list[Any] = [docrules.read_facts(p) for p in files]
+    cases += [tomllib.loads(p.read_text(encoding="utf-8"))["facts"]
+              for p in sorted((ROOT / "rules" / "foshan" / "tests").glob("*.toml"))]
+    assert len(cases) > 30
+    _same(PACK, cases + cases)  # the second time round, from what the first left
+
+
+def test_generated_applications_and_their_parties_reordered() -> None:
+    """Thousands of applications, then the same with their parties in another order: a share is the
+    party's wherever it stands, and the result's order follows the positions of this application."""
+    pack = docrules.load_pack()
+    data = applications(3_000, seed=20261130)
+    rng = random.Random(11)
+    shuffled = [{**d, "parties": rng.sample(d["parties"], len(d["parties"]))} for d in data[:1_000]]
+    _same(pack, data + shuffled)
+    program = pack.program(TODAY)[0]
+    assert 0 < len(program.shares) <= program.shares.size
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_fuzzed_applications(seed: int) -> None:
+    data = Generator(PACK, seed).application()
+    _same(PACK, [data, data])
+
+
+def test_the_memo_is_bounded_and_forgets_the_least_recently_used() -> None:
+    memo: Memo[str] = Memo(2)
+    memo.put(("a",), "A")
+    memo.put(("b",), "B")
+    assert memo.get(("a",)) == "A"  # now "b" is the least recently used
+    memo.put(("c",), "C")
+    assert (memo.get(("a",)), memo.get(("b",)), memo.get(("c",)), len(memo)) == ("A", None, "C", 2)
+
+
+def test_shared_pieces_cannot_be_changed_through_a_result() -> None:
+    facts = docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml")
+    first, second = PACK.check(facts, today=TODAY), PACK.check(facts, today=TODAY)
+    assert first.items and all(a is b for a, b in zip(first.items, second.items, strict=True))  # shared
+    sequences: list[tuple[object, ...]] = [first.items, first.issues, first.questions]
+    for item in first.items:
+        sequences += [item.pages, item.notes, item.rules, item.sources, *(item.alternatives or ())]
+    for issue in first.issues:
+        sequences += [issue.rules, issue.sources, issue.documents or ()]
+    assert all(isinstance(s, tuple) for s in sequences)
+    with pytest.raises(pydantic.ValidationError):
+        first.items[0].copies = 99
+    with pytest.raises(pydantic.ValidationError):
+        first.items[0].label.en = "changed"
+
+
+def _pydantic(result: docrules.Result) -> str:
+    """pydantic's serialization of every field: any option turns the splicing of kept JSON off."""
+    return result.model_dump_json(indent=None)
+
+
+def test_the_kept_json_of_items_and_issues_is_pydantics_own() -> None:
+    files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
+    cases: list[Any] = [docrules.read_facts(p) for p in files] + applications(1_000, seed=5)
+    checked = 0
+    for data in cases:
+        try:
+            result = PACK.check(data, today=TODAY)
+        except docrules.DocrulesError:
+            continue
+        assert result.model_dump_json() == _pydantic(result)
+        checked += 1
+    assert checked > 500
+
+
+def test_a_copy_with_other_items_or_issues_is_serialized_in_full() -> None:
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
+    assert len(result.items) > 1 and result.issues
+    for copy in (result.model_copy(update={"items": result.items[1:]}), result.model_copy(update={"issues": ()})):
+        assert copy.model_dump_json() == _pydantic(copy) != result.model_dump_json()
+    same = result.model_copy(update={"status": docrules.Status.ready})
+    assert same.model_dump_json() == _pydantic(same)
+
+
+def test_the_kept_json_never_makes_results_unequal() -> None:
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml"), today=TODAY)
+    again = docrules.Result.model_validate_json(result.model_dump_json())  # keeps no JSON
+    assert again == result and result == again and again.model_dump_json() == result.model_dump_json()
