@@ -6,18 +6,19 @@ the same side of every such test are matched alike: a fact's *signature* is, for
 the program's tests on that property hold. A program is compiled per pack and policy period, and each
 compiled program has its own cache, so the pack's digest and the period are part of every key.
 
-The answers are remembered per fact of a check, and per group of engine rules. In a program where no rule joins two
-facts of the same kind (one application fact, any number of party facts, each rule about the
-application, one party, or the application and one party) and nothing is negated, a rule's activations
-in a check are those of the application alone, or of the application with each party, and each depends
-only on the properties that rule tests. Rules are grouped by those properties (their *footprint*: a
-group is a footprint that no other contains, with every rule whose footprint it contains), and the
-cache keys each group's answer on the signatures of the group's properties alone: a group tests a
-handful of properties, so a party never seen as a whole is mostly made of answers already known. A
-check asks the engine only when some group of the application or of a party is new, in one session,
-and learns every group of the facts it asked about. In front of the groups, the activations of a whole
-fact (its signature and id, and for a party the application's properties its groups see) are
-remembered too: one look-up per fact where facts repeat, as real traffic does.
+The answers are remembered per fact of a check, and per group of engine rules. In a program where no
+rule joins two facts of the same kind (one application fact, any number of party facts, each rule about
+the application, one party, or the application and one party) and nothing is negated, a rule's
+activations in a check are those of the application alone, or of the application with each party, and
+each depends only on the properties that rule tests. Rules are grouped by those properties (their
+*footprint*: a group is a footprint that no other contains, with every rule whose footprint it
+contains; groups of one fact kind then merge while few keys can come of the union), and the cache keys
+each group's answer on the signatures of the group's properties alone: a group tests a handful of
+properties, so a party never seen as a whole is mostly made of answers already known. A check asks the
+engine only when some group of the application or of a party is new, in one session, and learns every
+group of the facts it asked about. In front of the groups, the answer of a whole fact (its signature,
+and for a party the application's properties its groups see) is remembered too: one look-up per fact
+where facts repeat, as real traffic does.
 
 The abstraction is used only where Python's comparison is the engine's: the value and every literal it
 is compared with are of one kind (text with text: byte order of UTF-8 is code-point order; numbers with
