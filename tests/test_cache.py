@@ -189,7 +189,8 @@ def test_rules_are_grouped_by_the_largest_footprints_then_merged_while_keys_stay
     }
 
     def groups() -> dict[tuple[str, ...], tuple[str | None, tuple[str, ...], tuple[str, ...]]]:
-        split = program_shape(definition).splits["app"]
+        split = program_shape(definition).split("app")
+        assert split is not None
         return {g.rules: (g.member, g.anchor_props, g.member_props) for g in split.groups}
 
     monkeypatch.setattr(cache, "MERGED_KEYS", 1)  # no merging

@@ -115,8 +115,18 @@ class Shape:
 
     tests: dict[str, tuple[Test, ...]]  # every test on each property
     aliases: dict[str, dict[str, str]]  # engine rule → {fact kind ("t"): alias}
-    splits: dict[str, Split]  # anchor kind → how its checks split
     kind_aliases: dict[str, tuple[str, ...]]  # fact kind → every alias a rule gives it
+    anchors: frozenset[str]  # the fact kinds every rule about two facts is about
+    footprints: dict[str, dict[str, frozenset[str]]]  # engine rule → fact kind → properties it tests
+    _splits: dict[str, Split] = field(default_factory=dict, compare=False, repr=False)
+
+    def split(self, anchor: str) -> Split | None:
+        """How checks whose first fact is of kind `anchor` split; worked out on first use (a program's
+        checks all start with the same kind)."""
+        found = self._splits.get(anchor)
+        if found is None and anchor in self.anchors:
+            found = self._splits[anchor] = _split(anchor, self.footprints, self.tests)
+        return found
 
 
 def _kind_of(expr: Any) -> str:
@@ -182,18 +192,18 @@ def program_shape(definition: dict[str, Any]) -> Shape:
             raise Uncacheable(f"rule {name} matches {len(kinds)} facts")
         aliases[name] = kinds
         footprints[name] = props
-    splits = {anchor: _split(anchor, footprints, tests) for anchor in {k for kinds in aliases.values() for k in kinds}
-              if all(len(kinds) < 2 or anchor in kinds for kinds in aliases.values())}
+    anchors = frozenset(anchor for anchor in {k for kinds in aliases.values() for k in kinds}
+                        if all(len(kinds) < 2 or anchor in kinds for kinds in aliases.values()))
     kind_aliases: dict[str, dict[str, None]] = {}
     for kinds in aliases.values():
         for kind, alias in kinds.items():
             kind_aliases.setdefault(kind, {})[alias] = None
-    return Shape({prop: tuple(found) for prop, found in tests.items()}, aliases, splits,
-                 {kind: tuple(found) for kind, found in kind_aliases.items()})
+    return Shape({prop: tuple(found) for prop, found in tests.items()}, aliases,
+                 {kind: tuple(found) for kind, found in kind_aliases.items()}, anchors, footprints)
 
 
 def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]],
-           tests: dict[str, dict[Test, None]]) -> Split:
+           tests: dict[str, tuple[Test, ...]]) -> Split:
     """Group the rules by footprint: each group a footprint no other of its kind contains, holding every
     rule whose footprint it contains (no more keys per group); then groups merged while few keys can
     come of them (fewer look-ups per check)."""
@@ -238,7 +248,7 @@ def _split(anchor: str, footprints: dict[str, dict[str, frozenset[str]]],
 Footprint = tuple[str | None, frozenset[str], frozenset[str]]  # member kind, anchor and member properties
 
 
-def _merged(footprints: list[Footprint], tests: dict[str, dict[Test, None]]) -> list[Footprint]:
+def _merged(footprints: list[Footprint], tests: dict[str, tuple[Test, ...]]) -> list[Footprint]:
     """Merge footprints of one member kind, smallest union first, while the union's keys stay few: a
     property tested k ways has at most k + 2 signatures (each way's outcome, absent, and a rare value
     keyed on itself), and a footprint at most the product of its properties'."""

@@ -237,7 +237,7 @@ class Ruleset:
             return None
         anchor, members = facts[0], facts[1:]
         kind = anchor.get("t")
-        split = shape.splits.get(kind) if isinstance(kind, str) else None
+        split = shape.split(kind) if isinstance(kind, str) else None
         if (split is None or any(m.get("t") not in split.members for m in members)
                 or len({f.get("id") for f in facts}) < len(facts)):  # the engine refuses shared ids: let it
             return None
