@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
@@ -64,6 +65,30 @@ class SourceMap:
         if path in self.multiline:  # TOML drops the newline right after the opening quotes
             return Position(start.line + line, column)
         return Position(start.line, start.column + column)  # + 1 for the quote, - 1 for 1-based
+
+
+class SourceMaps(Mapping[str, SourceMap]):
+    """The source maps of a pack's files by name, each made from its text when first asked for: only a
+    diagnostic needs one, and a pack that loads cleanly has none."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._maps: dict[str, SourceMap] = {}
+
+    def add(self, file: str, text: str) -> None:
+        self._texts[file] = text
+
+    def __getitem__(self, file: str) -> SourceMap:
+        found = self._maps.get(file)
+        if found is None:
+            found = self._maps[file] = source_map(self._texts[file])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 def source_map(text: str) -> SourceMap:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, PackError, Severity
 from ..facts.boundary import long_number, too_deep
-from ..tomlsource import SourceMap, source_map, syntax_error
+from ..tomlsource import SourceMap, SourceMaps, syntax_error
 from .lint import logic_problems
 from .model import FactDef, FactsDecl, LintSettings, Origin, PackFile, PackMeta, RulePack
 from .validate import check_pack
@@ -43,7 +43,8 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
     if not paths:
         return None, [Diagnostic(code="DR100", file=str(root), message="no .toml files in this folder")]
     diagnostics: list[Diagnostic] = []
-    files: list[tuple[str, PackFile, SourceMap]] = []
+    files: list[tuple[str, PackFile]] = []
+    maps = SourceMaps()
     for path in paths:
         shown = str(path)
         try:
@@ -65,7 +66,7 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
             diagnostics.append(Diagnostic(code="DR101", file=shown, line=deep[0], column=deep[1],
                                           message=f"invalid TOML: nested deeper than {MAX_DEPTH} levels"))
             continue
-        smap = source_map(text)
+        maps.add(shown, text)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -77,15 +78,15 @@ def read_rule_pack(folder: str | Path) -> tuple[RulePack | None, list[Diagnostic
                                           message="invalid TOML: a number has too many digits"))
             continue
         try:
-            files.append((shown, PackFile.model_validate(data), smap))
+            files.append((shown, PackFile.model_validate(data)))
         except ValidationError as exc:
-            diagnostics.extend(_schema_errors(shown, smap, data, exc.errors()))
+            diagnostics.extend(_schema_errors(shown, maps[shown], data, exc.errors()))
     if diagnostics:
         return None, skipped + diagnostics
-    pack, merge_errors = _merge(files, str(root))
+    pack, merge_errors = _merge(files, maps, str(root))
     if pack is None:
         return None, skipped + merge_errors
-    found = skipped + merge_errors + check_pack(pack, {name: smap for name, _, smap in files})
+    found = skipped + merge_errors + check_pack(pack, maps)
     if not any(d.severity is Severity.error for d in found):
         found += logic_problems(pack)
     return pack, found
@@ -206,7 +207,8 @@ def meaning_digest(pack: RulePack) -> str:
 _SECTIONS = ("role", "group", "stage", "word", "document", "setting", "issue")
 
 
-def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[RulePack | None, list[Diagnostic]]:
+def _merge(files: list[tuple[str, PackFile]], maps: Mapping[str, SourceMap],
+           root: str) -> tuple[RulePack | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     meta: PackMeta | None = None
     lint: LintSettings | None = None
@@ -215,11 +217,11 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[Rul
     rules = []
     origins: dict[str, Origin] = {}
 
-    def place(kind: str, key: str, file: str, path: tuple[str | int, ...], smap: SourceMap) -> bool:
+    def place(kind: str, key: str, file: str, path: tuple[str | int, ...]) -> bool:
         name = f"{kind}:{key}"
         if name in origins:
             first = origins[name]
-            pos = smap.find(path)
+            pos = maps[file].find(path)
             diagnostics.append(Diagnostic(
                 code="DR104", file=file, line=pos.line if pos else None, column=pos.column if pos else None,
                 rule=key if kind == "rule" else None,
@@ -228,7 +230,7 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[Rul
         origins[name] = Origin(file=file, path=path)
         return True
 
-    for file, content, smap in files:
+    for file, content in files:
         if content.pack is not None:
             if meta is not None:
                 diagnostics.append(Diagnostic(code="DR104", file=file, message="[pack] is defined twice"))
@@ -242,14 +244,14 @@ def _merge(files: list[tuple[str, PackFile, SourceMap]], root: str) -> tuple[Rul
         for kind in _SECTIONS:
             plural = f"{kind}s"
             for key, value in getattr(content, plural).items():
-                if place(kind, key, file, (plural, key), smap):
+                if place(kind, key, file, (plural, key)):
                     merged[kind][key] = value
         for scope in ("application", "party"):
             for key, value in getattr(content.facts, scope).items():
-                if place("fact", f"{scope}.{key}", file, ("facts", scope, key), smap):
+                if place("fact", f"{scope}.{key}", file, ("facts", scope, key)):
                     facts[scope][key] = value
         for index, rule in enumerate(content.rules):
-            if place("rule", rule.id, file, ("rules", index), smap):
+            if place("rule", rule.id, file, ("rules", index)):
                 rules.append(rule)
     if meta is None:
         diagnostics.append(Diagnostic(code="DR103", file=root, message="the pack has no [pack] table",

@@ -5,7 +5,7 @@ Each finding is a `Diagnostic` located in the rule file. `load` refuses a pack w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -37,7 +37,7 @@ def derived_facts(pack: RulePack) -> dict[tuple[Scope, str], list[RuleDef]]:
 @dataclass
 class _Checker:
     pack: RulePack
-    maps: dict[str, SourceMap]
+    maps: Mapping[str, SourceMap]
     out: list[Diagnostic] = field(default_factory=list)
 
     def emit(self, code: str, message: str, rule: RuleDef | None = None,
@@ -492,5 +492,5 @@ def _cycles(graph: dict[tuple[Scope, str], set[tuple[Scope, str]]]) -> list[list
     return found
 
 
-def check_pack(pack: RulePack, maps: dict[str, SourceMap]) -> list[Diagnostic]:
+def check_pack(pack: RulePack, maps: Mapping[str, SourceMap]) -> list[Diagnostic]:
     return _Checker(pack, maps).run()
