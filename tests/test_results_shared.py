@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 import docrules
 from bench.generate import Generator, applications
 from docrules.engine.compile import Program
-from docrules.engine.effects import Memo
 from docrules.engine.evaluate import build, match
+from docrules.engine.memo import Memo
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 27)
@@ -69,7 +69,7 @@ def test_generated_applications_and_their_parties_reordered() -> None:
     shuffled = [{**d, "parties": rng.sample(d["parties"], len(d["parties"]))} for d in data[:1_000]]
     _same(pack, data + shuffled)
     program = pack.program(TODAY)[0]
-    assert 0 < len(program.shares) <= program.shares.size
+    assert 0 < program.shares.stats().size <= program.shares.limit
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -79,13 +79,14 @@ def test_fuzzed_applications(seed: int) -> None:
     _same(PACK, [data, data])
 
 
-def test_the_memo_is_bounded_and_forgets_the_least_recently_used() -> None:
-    memo: Memo[str] = Memo(2)
+def test_the_memo_is_bounded_and_keeps_what_is_used() -> None:
+    memo: Memo[tuple[str], str] = Memo(4)  # two generations of two
     memo.put(("a",), "A")
-    memo.put(("b",), "B")
-    assert memo.get(("a",)) == "A"  # now "b" is the least recently used
-    memo.put(("c",), "C")
-    assert (memo.get(("a",)), memo.get(("b",)), memo.get(("c",)), len(memo)) == ("A", None, "C", 2)
+    memo.put(("b",), "B")  # the young generation is full: it becomes the old one
+    assert memo.get(("a",)) == "A"  # read again: young once more
+    memo.put(("c",), "C")  # full again: the old generation, with b, is dropped
+    assert (memo.get(("a",)), memo.get(("b",)), memo.get(("c",))) == ("A", None, "C")
+    assert memo.stats().size <= 4
 
 
 def test_shared_pieces_cannot_be_changed_through_a_result() -> None:

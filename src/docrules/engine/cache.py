@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 _ORDER = {"$neq", "$lt", "$lte", "$gt", "$gte"}
 _EXACT_INT = 2**53  # beyond this a double (the engine's number) is not the integer
@@ -44,8 +44,6 @@ _MEMO_LIMIT = 65_536  # (property, value) pairs whose abstraction is remembered
 MERGED_KEYS = 1024  # at most this many keys can come of a merged group of rules
 
 Test = tuple[str, Any]  # (operator, literal)
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 class Uncacheable(Exception):
@@ -332,83 +330,3 @@ class Signer:
             except (KeyError, TypeError):  # not seen yet, or not hashable
                 out[at] = self._abstract(prop, value)
         return out
-
-
-@dataclass
-class Stats:
-    size: int
-    limit: int
-    hits: int
-    misses: int
-
-    @property
-    def hit_rate(self) -> float:
-        total = self.hits + self.misses
-        return self.hits / total if total else 0.0
-
-
-class Memo(Generic[K, V]):
-    """A bounded map, safe to share between threads, that keeps what is used: entries live in a young
-    and an old generation of at most half the limit each; a full young generation becomes the old one
-    (the old one is dropped), and an old entry that is read again moves to the young one. Reads of young
-    entries take no lock (a dict read is atomic); the counts are for reporting, and a count lost between
-    two threads changes no answer."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._young: dict[K, V] = {}
-        self._old: dict[K, V] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: K) -> V | None:
-        found = self._young.get(key)
-        if found is None:
-            found = self._old.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self.put(key, found)
-        self.hits += 1
-        return found
-
-    def get_all(self, keys: list[K]) -> list[V | None]:
-        """The answer of each key, or None."""
-        found = list(map(self._young.get, keys))
-        if None not in found:
-            self.hits += len(found)
-            return found
-        for n, value in enumerate(found):
-            if value is None:
-                found[n] = self.get(key=keys[n])  # counts, and looks in the old generation
-            else:
-                self.hits += 1
-        return found
-
-    def get_into(self, keys: list[K], found: dict[K, V]) -> bool:
-        """Copy into `found` the answers of `keys` not in it yet; whether every key has one."""
-        young = self._young
-        every = True
-        for key in keys:
-            if key in found:
-                continue
-            value = young.get(key)
-            if value is None:
-                value = self.get(key)  # counts, and looks in the old generation
-                if value is None:
-                    every = False
-                    continue
-            else:
-                self.hits += 1
-            found[key] = value
-        return every
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._young[key] = value
-            if len(self._young) >= max(self.limit // 2, 1):
-                self._old, self._young = self._young, {}
-
-    def stats(self) -> Stats:
-        return Stats(len(self._young) + len(self._old), self.limit, self.hits, self.misses)

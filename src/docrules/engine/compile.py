@@ -18,6 +18,7 @@ Engine rules with identical conditions are merged: one activation, several pack 
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
@@ -30,7 +31,8 @@ from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
 from ..results import Issue, Item, PackInfo, Text
-from .effects import Effects, Memo, Share, rule_effects
+from .effects import Effects, Share, rule_effects
+from .memo import Memo
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
@@ -103,8 +105,9 @@ class Program:
     # Checks fill these (evaluate.py): parties' shares of results, which hold lines and issues, each
     # kept once with its JSON in `pieces` (by that JSON): shares of different parties' results mostly
     # hold the same few hundred. A share is some 1 KB, a piece some 2.5 KB: at most some 15 MB.
-    shares: Memo[Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
-    pieces: Memo[tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False, repr=False)
+    shares: Memo[Hashable, Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    pieces: Memo[str, tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False,
+                                                         repr=False)
 
 
 def active(rule: RuleDef, day: date) -> bool:

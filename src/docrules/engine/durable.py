@@ -30,7 +30,8 @@ from typing import Any
 import durable_rules_engine as _dre
 
 from ..diagnostics import Diagnostic, EngineError
-from .cache import Memo, Shape, Signer, Split, Stats, Uncacheable, program_shape
+from .cache import Shape, Signer, Split, Uncacheable, program_shape
+from .memo import Memo, Stats
 
 # Re-entrant: a dropped ruleset is freed by its finalizer, which may run (garbage collection) in a
 # thread that already holds the lock between two engine calls.

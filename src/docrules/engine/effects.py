@@ -4,11 +4,9 @@ the amount. Pure, like the compiler that calls it."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Generic, TypeVar
 
 from ..pack.model import Count, RuleDef, RulePack, SettingValue, Whose
 from ..pack.texts import fill
@@ -114,30 +112,3 @@ class Share:
     # each one's JSON, by stage and by severity (results.Spliced)
     items_json: tuple[tuple[str, ...], ...]
     issues_json: tuple[tuple[str, ...], ...]
-
-
-Piece = TypeVar("Piece")
-
-
-class Memo(Generic[Piece]):
-    """Finished pieces of results (immutable: results share them) by what they depend on, so that a
-    line or issue built for one check is not merged and validated again for the next. Bounded, least
-    recently used out first; a race between threads at worst builds the same piece twice."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pieces: dict[Hashable, Piece] = {}
-
-    def get(self, key: Hashable) -> Piece | None:
-        piece = self._pieces.pop(key, None)
-        if piece is not None:
-            self._pieces[key] = piece  # now the most recently used
-        return piece
-
-    def put(self, key: Hashable, piece: Piece) -> None:
-        if len(self._pieces) >= self.size:
-            self._pieces.pop(next(iter(self._pieces)), None)
-        self._pieces[key] = piece
-
-    def __len__(self) -> int:
-        return len(self._pieces)

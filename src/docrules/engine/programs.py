@@ -13,7 +13,7 @@ from ..facts.vocabulary import Vocabulary
 from ..pack.model import RulePack
 from .compile import Program, compile_pack, policy_boundaries
 
-_LIMIT = 16  # a process serves a few packs, each with a few periods
+_LIMIT = 8  # a process serves a few packs, each with a few periods; a program holds its memos of results
 _PROGRAMS: OrderedDict[tuple[str, int, bool], Program] = OrderedDict()
 _LOCK = threading.Lock()
 
