@@ -137,3 +137,21 @@ def test_the_kept_json_never_makes_results_unequal() -> None:
     result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml"), today=TODAY)
     again = docrules.Result.model_validate_json(result.model_dump_json())  # keeps no JSON
     assert again == result and result == again and again.model_dump_json() == result.model_dump_json()
+
+
+def test_the_minimums_of_copies_that_apply_are_part_of_a_share(mini_copy: Path) -> None:
+    """A rule that only raises copies adds no line of its own: the same rules give the applicant's lines
+    with and without it, so the share kept without it must not serve a check with it."""
+    with (mini_copy / "rules.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[[rules]]\nid = "copies-by-email"\ntitle = "Papers sent by email need more copies"\n'
+                'sources = ["S3"]\nfor = "party"\nwhen = \'party.role == "applicant" and known(party.email)\'\n'
+                'min_copies = { copies = 4 }\n')
+    pack = docrules.load_pack(mini_copy)
+    applicant = {"id": "a", "role": "applicant", "residency": "resident", "birth_date": "1990-01-01"}
+    plain: dict[str, Any] = {"application": {"apply_date": "2026-06-01"}, "parties": [applicant]}
+    emailed = {**plain, "parties": [{**applicant, "email": "x"}]}
+
+    def copies(data: dict[str, Any]) -> set[int]:
+        return {i.copies for i in pack.check(data).items if i.document == "photo_id"}
+
+    assert [copies(d) for d in (plain, emailed, plain, emailed)] == [{1}, {4}, {1}, {4}]
