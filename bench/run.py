@@ -164,7 +164,7 @@ def main() -> int:
     parser.add_argument("--checks", type=int, default=20_000, help="timed checks on each side (default 20000)")
     parser.add_argument("--floor-checks", type=int, help="timed checks of the floor (default: --checks)")
     parser.add_argument("--apps", type=int, default=2_000, help="distinct generated applications (default 2000)")
-    parser.add_argument("--batch", type=int, default=4_000, help="rows of the batch runs (0: skip; default 4000)")
+    parser.add_argument("--batch", type=int, default=20_000, help="rows of the batch runs (0: skip; default 20000)")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
 
