@@ -7,10 +7,10 @@ limits, the pack's facts model, the relations between parties, received document
 Prints thread CPU medians (µs) per check, over every application `--rounds` times, after a warm-up:
 `Pack.facts` itself, then its parts timed one by one on the same data: `check_data` (the boundary's
 walk), `model` (the facts model's own validation), `bounded` (the bounded validator: the model held to
-the limits in one pass), `parse_facts` (what `Pack.facts` does after its own `check_data` call),
-`relations` and `unknown`. The default pack's applications are `bench.generate.applications(3000, 7)`;
-the peer policy's are the side-by-side run's, mapped by `bench/peers/docrules_impl.py`. Each figure
-includes one reading of the clock (`empty`).
+the limits in one pass), `parse_facts` (what `Pack.facts` does before checking received documents: the
+bounded validator, or else the exact path), `relations` and `unknown`. The default pack's applications
+are `bench.generate.applications(3000, 7)`; the peer policy's are the side-by-side run's, mapped by
+`bench/peers/docrules_impl.py`. Each figure includes one reading of the clock (`empty`).
 """
 
 from __future__ import annotations
