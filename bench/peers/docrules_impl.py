@@ -1,6 +1,6 @@
 """docrules: the policy as a TOML rule pack (docrules_pack/), compiled by docrules to durable-rules;
 one `Pack.check` per application, as a docrules user calls it (a plain dict in, pydantic-validated
-facts, a validated `Result` out).
+facts, a `Result` out).
 
 The peer application is mapped to docrules' facts model here, and the Result back to the peer
 output; both mappings count in docrules' time:
