@@ -200,7 +200,11 @@ class Ruleset:
 
     def _known(self, keys: list[Hashable], known: dict[Hashable, tuple[str, ...]]) -> bool:
         """Whether every key's answer is known (copied into `known` as found)."""
-        return self._memo.get_into(keys, known)
+        unseen = [key for key in keys if key not in known]
+        for key, answer in zip(unseen, self._memo.get_all(unseen), strict=True):
+            if answer is not None:
+                known[key] = answer
+        return all(key in known for key in keys)
 
     def _learn(self, facts: list[dict[str, Any]], anchor: str | None) -> dict[str, list[str]]:
         """One session: the engine rules that matched each fact — a party's are those that matched it

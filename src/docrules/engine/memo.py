@@ -64,24 +64,6 @@ class Memo(Generic[K, V]):
                 self.hits += 1
         return found
 
-    def get_into(self, keys: list[K], found: dict[K, V]) -> bool:
-        """Copy into `found` the answers of `keys` not in it yet; whether every key has one."""
-        young = self._young
-        every = True
-        for key in keys:
-            if key in found:
-                continue
-            value = young.get(key)
-            if value is None:
-                value = self.get(key)  # counts, and looks in the old generation
-                if value is None:
-                    every = False
-                    continue
-            else:
-                self.hits += 1
-            found[key] = value
-        return every
-
     def put(self, key: K, value: V) -> None:
         with self._lock:
             self._young[key] = value

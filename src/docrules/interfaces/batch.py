@@ -415,12 +415,6 @@ def _write(results: Iterable[Done], out: TextIO, summary: Summary, progress: Pro
             last = time.monotonic()
 
 
-def count_rows(path: Path, csv_input: bool) -> int:
-    """A quick estimate of the rows of a file for the progress bar (lines, less the CSV header)."""
-    lines, _ = scan(path)
-    return max(lines - 1, 0) if csv_input else lines
-
-
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
