@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 
 from ..diagnostics import Diagnostic, FactsError
 from ..facts.model import Facts
-from ..facts.vocabulary import Vocabulary
+from ..facts.vocabulary import Vocabulary, linked_parties
 from ..pack.model import RulePack, Whose
 from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
@@ -33,9 +33,10 @@ def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: da
     party carrying its principal's facts that rules name (PRINCIPAL_PREFIX)."""
     out: list[dict[str, Any]] = [{"id": "a", "t": "app",
                                   **vocabulary.reader("application", program.app_facts).read(facts.application)}]
-    own = vocabulary.reader("party", program.party_facts).parties(facts, day)
+    linked = linked_parties(facts)  # what computed facts count, for each party once
+    own = vocabulary.reader("party", program.party_facts).parties(facts, day, linked)
     of_principal = (vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX)
-                    .parties(facts, day, set(principals)) if program.principal_facts else None)
+                    .parties(facts, day, linked, set(principals)) if program.principal_facts else None)
     for i, values in enumerate(own):
         out.append({"id": f"p{i}", "t": "party", **values,
                     **(of_principal[principals[i]] if of_principal is not None else {})})

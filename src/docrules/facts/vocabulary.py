@@ -225,16 +225,11 @@ class Reader:
         return {key: _plain(value) if key in plain else value
                 for key, value in zip(self._keys, self._get(fact), strict=True) if value is not None}
 
-    def parties(self, facts: Facts, day: date | None, only: Collection[int] | None = None) -> list[dict[str, Any]]:
-        """Each party's values (computed facts dated `day`); only those of the positions `only`, if
-        given (the others empty)."""
+    def parties(self, facts: Facts, day: date | None, linked: list[dict[str, list[int]]],
+                only: Collection[int] | None = None) -> list[dict[str, Any]]:
+        """Each party's values (computed facts dated `day`, `linked` as `linked_parties` gives it); only
+        those of the positions `only`, if given (the others empty)."""
         parties = facts.parties
-        linked: dict[str, dict[str, list[int]]] = {}
-        if self._computed:
-            linked = {p.id: {} for p in parties}
-            for n, p in enumerate(parties):
-                if p.of in linked:
-                    linked[p.of].setdefault(p.role, []).append(n)
         out: list[dict[str, Any]] = []
         for n, party in enumerate(parties):
             if only is not None and n not in only:
@@ -242,11 +237,21 @@ class Reader:
                 continue
             values = self.read(party)
             for key, compute in self._computed:
-                result = compute(parties, n, day, linked[party.id])
+                result = compute(parties, n, day, linked[n])
                 if result is not None:
                     values[key] = result
             out.append(values)
         return out
+
+
+def linked_parties(facts: Facts) -> list[dict[str, list[int]]]:
+    """For each party, the positions of the parties that name it in `of`, by their role."""
+    position = {p.id: n for n, p in enumerate(facts.parties)}
+    linked: list[dict[str, list[int]]] = [{} for _ in facts.parties]
+    for n, p in enumerate(facts.parties):
+        if p.of in position:
+            linked[position[p.of]].setdefault(p.role, []).append(n)
+    return linked
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:

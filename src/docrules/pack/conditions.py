@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-ALIASES = ("party", "principal", "app", "setting")
 # CPython 3.11's parser is not safe from several threads at once (gh-106905): reloads run in threads.
 _PARSE_LOCK = threading.Lock()
 Literal_ = bool | int | float | str | date
