@@ -22,6 +22,7 @@ from bench.generate import Generator, applications
 from docrules.engine.compile import Program
 from docrules.engine.evaluate import build, match
 from docrules.engine.memo import Memo
+from docrules.results import Spliced
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 27)
@@ -137,6 +138,20 @@ def test_the_kept_json_never_makes_results_unequal() -> None:
     result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml"), today=TODAY)
     again = docrules.Result.model_validate_json(result.model_dump_json())  # keeps no JSON
     assert again == result and result == again and again.model_dump_json() == result.model_dump_json()
+
+
+def test_an_assembled_result_is_what_model_construct_makes() -> None:
+    """`Result.assembled` skips model_construct's walk over aliases and defaults: it must leave the
+    instance exactly as model_construct does (a pydantic upgrade that changes that fails here)."""
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
+    private = result.__pydantic_private__
+    assert private is not None and isinstance(private["_spliced"], Spliced)
+    fields = {name: getattr(result, name) for name in docrules.Result.model_fields}
+    constructed = docrules.Result.model_construct(**fields, _spliced=private["_spliced"])
+    for attribute in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(result, attribute) == getattr(constructed, attribute), attribute
+    assert list(result.__dict__) == list(constructed.__dict__)
+    assert result.model_dump_json() == constructed.model_dump_json() == _pydantic(result)
 
 
 def test_the_minimums_of_copies_that_apply_are_part_of_a_share(mini_copy: Path) -> None:

@@ -132,11 +132,29 @@ class Result(_Out):
     settings: dict[str, int | float | bool | str | tuple[str, ...]]
     _spliced: Spliced | None = PrivateAttr(default=None)
 
+    @classmethod
+    def assembled(cls, spliced: Spliced, *, status: Status, questions: tuple[Question, ...],
+                  amounts: dict[str, int], pack: PackInfo, as_of: date,
+                  settings: dict[str, int | float | bool | str | tuple[str, ...]]) -> Result:
+        """A result of parts validated already, with the JSON of its items and issues: what
+        `model_construct` makes when given every field and the private `_spliced`, without its walk
+        over the fields' aliases and defaults, which costs a check more than the rest of this
+        (tests/test_results_shared.py holds the two equal)."""
+        result = cls.__new__(cls)
+        fields = {"status": status, "items": spliced.items, "issues": spliced.issues, "questions": questions,
+                  "amounts": amounts, "pack": pack, "as_of": as_of, "settings": settings}
+        object.__setattr__(result, "__dict__", fields)
+        object.__setattr__(result, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(result, "__pydantic_extra__", None)
+        object.__setattr__(result, "__pydantic_private__", {"_spliced": spliced})
+        return result
+
     def model_dump_json(self, **kwargs: Any) -> str:
         """Pydantic's JSON of the result. Called as the service and batch call it (no options), the
         items' and issues' JSON kept by the evaluator is spliced in instead of serializing the most of
         the result again: the same bytes, as each piece's JSON is pydantic's own."""
-        spliced = self._spliced
+        private = self.__pydantic_private__  # not `self._spliced`: pydantic's look-up of it costs more than a splice
+        spliced = private.get("_spliced") if private else None
         if kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues:
             return super().model_dump_json(**kwargs)
         rest = super().model_dump_json(exclude=_SPLICED)

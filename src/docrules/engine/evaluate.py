@@ -31,16 +31,16 @@ def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: da
                  principals: list[int]) -> list[dict[str, Any]]:
     """The facts as durable-rules sees them: only what some rule names, parties by position, each
     party carrying its principal's facts that rules name (PRINCIPAL_PREFIX)."""
-    out: list[dict[str, Any]] = [{"id": "a", "t": "app",
-                                  **vocabulary.reader("application", program.app_facts).read(facts.application)}]
+    application = vocabulary.reader("application", program.app_facts).read(facts.application, {"id": "a", "t": "app"})
     linked = linked_parties(facts)  # what computed facts count, for each party once
-    own = vocabulary.reader("party", program.party_facts).parties(facts, day, linked)
-    of_principal = (vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX)
-                    .parties(facts, day, linked, set(principals)) if program.principal_facts else None)
-    for i, values in enumerate(own):
-        out.append({"id": f"p{i}", "t": "party", **values,
-                    **(of_principal[principals[i]] if of_principal is not None else {})})
-    return out
+    parties = vocabulary.reader("party", program.party_facts).parties(
+        facts, day, linked, into=[{"id": f"p{i}", "t": "party"} for i in range(len(facts.parties))])
+    if program.principal_facts:
+        of_principal = vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX).parties(
+            facts, day, linked, set(principals))
+        for values, principal in zip(parties, principals, strict=True):
+            values.update(of_principal[principal])
+    return [application, *parties]
 
 
 @dataclass
@@ -354,12 +354,10 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
         amounts[name] = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     # Everything is validated already (the shares, the program's parts) or made here of checked parts,
     # and constructing the result costs a fraction of validating it again.
-    result = Result.model_construct(
-        status=_status({issue.severity for issue in finished.issues}, bool(questions)), items=finished.items,
-        issues=finished.issues, questions=_questions_adapter().validate_python(questions) if questions else (),
+    return Result.assembled(
+        finished, status=_status({issue.severity for issue in finished.issues}, bool(questions)),
+        questions=_questions_adapter().validate_python(questions) if questions else (),
         amounts=dict(sorted(amounts.items())), pack=program.info, as_of=day, settings=dict(program.result_settings))
-    result._spliced = finished  # its JSON is the pieces' JSON kept with them
-    return result
 
 
 def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
@@ -370,12 +368,13 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     asked: dict[tuple[int, int], dict[str, None]] = {}
     # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    principals, asserted, fires, order = trace.principals, trace.asserted, trace.fires, vocabulary.order
-    for (rule_index, subject), frame in sorted(trace.asks.items()):
-        unknowns = program.unknowns.get(rule_index)
-        if unknowns is None or (rule_index, subject) in fires:  # undecided rules only
+    principals, asserted, order, asks, all_unknowns = (trace.principals, trace.asserted, vocabulary.order,
+                                                      trace.asks, program.unknowns)
+    for rule_index, subject in sorted(asks.keys() - trace.fires.keys()):  # undecided rules only
+        unknowns = all_unknowns.get(rule_index)
+        if unknowns is None:
             continue
-        rule = program.effects[rule_index].rule
+        frame, rule = asks[(rule_index, subject)], program.effects[rule_index].rule
         for alias, prop, principal, scope, fact, given in unknowns:
             bound = frame.get(alias)
             if bound is None:

@@ -215,32 +215,37 @@ class Reader:
         given = [spec for spec in specs if spec.computed is None]
         self._keys = tuple(prefix + spec.name for spec in given)
         self._get = _getter(tuple(spec.name for spec in given))
-        self._plain = frozenset(prefix + spec.name for spec in given if spec.kind in ("date", "decimal"))
+        self._plain = tuple(prefix + spec.name for spec in given if spec.kind in ("date", "decimal"))
         self._computed = tuple((prefix + spec.name, _computer(spec.computed)) for spec in specs
                                if spec.computed is not None)
 
-    def read(self, fact: Any) -> dict[str, Any]:
-        """The application's values (or one party's given values)."""
-        plain = self._plain
-        return {key: _plain(value) if key in plain else value
-                for key, value in zip(self._keys, self._get(fact), strict=True) if value is not None}
+    def read(self, fact: Any, into: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The application's values (or one party's given values), added to `into` if given."""
+        values = {} if into is None else into
+        for key, value in zip(self._keys, self._get(fact), strict=True):
+            if value is not None:
+                values[key] = value
+        for key in self._plain:  # few: dates and decimals
+            if key in values:
+                values[key] = _plain(values[key])
+        return values
 
     def parties(self, facts: Facts, day: date | None, linked: list[dict[str, list[int]]],
-                only: Collection[int] | None = None) -> list[dict[str, Any]]:
-        """Each party's values (computed facts dated `day`, `linked` as `linked_parties` gives it); only
-        those of the positions `only`, if given (the others empty)."""
+                only: Collection[int] | None = None, into: list[dict[str, Any]] | None = None
+                ) -> list[dict[str, Any]]:
+        """Each party's values (computed facts dated `day`, `linked` as `linked_parties` gives it), added
+        to its dict of `into` if given; only those of the positions `only`, if given (the others empty)."""
         parties = facts.parties
-        out: list[dict[str, Any]] = []
+        out: list[dict[str, Any]] = [{} for _ in parties] if into is None else into
+        computed = self._computed
         for n, party in enumerate(parties):
             if only is not None and n not in only:
-                out.append({})
                 continue
-            values = self.read(party)
-            for key, compute in self._computed:
+            values = self.read(party, out[n])
+            for key, compute in computed:
                 result = compute(parties, n, day, linked[n])
                 if result is not None:
                     values[key] = result
-            out.append(values)
         return out
 
 
@@ -289,6 +294,9 @@ def _computer(computed: YearsSince | CountLinked | MaxLinked) -> Compute:
     fact, roles = computed.fact, computed.roles
 
     def largest(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int | float | None:
-        members = [n, *(i for role in roles for i in linked.get(role, ()))] if linked else [n]
-        return max_known([_plain(getattr(parties[i], fact)) for i in members])
+        own = _plain(getattr(parties[n], fact))
+        if not linked:  # most parties: the value is its own
+            return own
+        others = [i for role in roles for i in linked.get(role, ())]
+        return max_known([own, *(_plain(getattr(parties[i], fact)) for i in others)]) if others else own
     return largest
