@@ -294,7 +294,7 @@ def _computer(computed: YearsSince | CountLinked | MaxLinked) -> Compute:
     fact, roles = computed.fact, computed.roles
 
     def largest(parties: Sequence[Any], n: int, day: date | None, linked: dict[str, list[int]]) -> int | float | None:
-        own = _plain(getattr(parties[n], fact))
+        own: int | float | None = _plain(getattr(parties[n], fact))
         if not linked:  # most parties: the value is its own
             return own
         others = [i for role in roles for i in linked.get(role, ())]
