@@ -9,9 +9,10 @@ its elements. A comparison with a property a fact does not have never holds, as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import product
 from typing import Any
+
+from docrules.engine.rows import Rows
 
 _COMPARE = {
     "$neq": lambda a, b: a != b, "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
@@ -40,8 +41,9 @@ class DirectMatcher:
     def __init__(self, definition: dict[str, Any]) -> None:
         self.definition = definition
 
-    def run(self, facts: Sequence[dict[str, Any]]) -> list[tuple[dict[str, str], tuple[str, ...]]]:
+    def run(self, rows: Rows) -> list[tuple[dict[str, str], tuple[str, ...]]]:
         """Each match as a chunk of its own: the ids of the facts matched by alias, and the rule."""
+        facts = rows.dicts()
         out: list[tuple[dict[str, str], tuple[str, ...]]] = []
         for name, body in self.definition.items():
             elements = [next(iter(e.items())) for e in body["all"]]

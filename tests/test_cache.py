@@ -109,7 +109,7 @@ def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
         "age": (("$lt", 18),), "role": (("==", "buyer"),), "flag": (("==", True),)}
     signer = Signer(tests)
 
-    def same(fact: dict[str, Any]) -> list[Any]:
+    def same(fact: dict[str, Any]) -> tuple[Any, ...]:
         return signer.codes(fact, {prop: n for n, prop in enumerate(tests)})
 
     assert same({"age": 3}) == same({"age": 17}) != same({"age": 18}) == same({"age": 90})

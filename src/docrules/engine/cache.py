@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -87,9 +87,9 @@ class Group:
     member_props: tuple[str, ...]
     rules: tuple[str, ...]
     # the group's codes out of a fact's codes by position (`Split.index`): a C call per key
-    pick_anchor: Callable[[list[Hashable]], tuple[Hashable, ...]] = field(compare=False, repr=False,
+    pick_anchor: Callable[[Sequence[Any]], tuple[Any, ...]] = field(compare=False, repr=False,
                                                                         default=lambda codes: ())
-    pick_member: Callable[[list[Hashable]], tuple[Hashable, ...]] = field(compare=False, repr=False,
+    pick_member: Callable[[Sequence[Any]], tuple[Any, ...]] = field(compare=False, repr=False,
                                                                         default=lambda codes: ())
 
 
@@ -104,7 +104,7 @@ class Split:
     groups: tuple[Group, ...]
     group_of: dict[str, int]  # engine rule → its group
     index: dict[str, dict[str, int]]  # fact kind → position of each property its groups test
-    pick_shared: Callable[[list[Hashable]], tuple[Hashable, ...]]  # the anchor's `shared` codes
+    pick_shared: Callable[[Sequence[Any]], tuple[Any, ...]]  # the anchor's `shared` codes
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def _merged(footprints: list[Footprint], tests: dict[str, tuple[Test, ...]]) -> 
         del out[j]
 
 
-def _pick(positions: list[int]) -> Callable[[list[Hashable]], tuple[Hashable, ...]]:
+def _pick(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A function taking these positions of a list, always as a tuple."""
     if len(positions) > 1:
         return itemgetter(*positions)
@@ -282,19 +282,31 @@ def _pick(positions: list[int]) -> Callable[[list[Hashable]], tuple[Hashable, ..
     return lambda codes: ()
 
 
+ABSENT = -1  # the code of a property a fact does not have (codes of values are 0, 1, ...)
+
+
 class Signer:
     """Signatures of engine facts for one compiled program: per property, a small code standing for
     which of the program's tests on it hold."""
 
     def __init__(self, tests: dict[str, tuple[Test, ...]]) -> None:
         self._tests = tests
-        # (property, type, value) → a small int standing for its abstraction; the type is in the key
-        # because True == 1 == 1.0 in Python, and the engine may see them differently.
-        self._memo: dict[tuple[str, type, Any], Hashable] = {}
+        # (property, type) → value → its code. One dict per type: True == 1 == 1.0 in Python, and the
+        # engine may see them differently, so a dict never holds keys of two types.
+        self._memos: dict[tuple[str, type], dict[Any, Hashable]] = {}
+        self._remembered = 0
         self._codes: dict[Hashable, int] = {}
         self._lock = threading.Lock()  # two abstractions must never get one code
 
-    def _abstract(self, prop: str, value: Any) -> Hashable:
+    def memo(self, prop: str, kind: type) -> dict[Any, Hashable]:
+        """The remembered codes of `prop`'s values of type `kind` (None: absent)."""
+        found = self._memos.get((prop, kind))
+        if found is None:
+            found = self._memos.setdefault((prop, kind), {None: ABSENT} if kind is type(None) else {})
+        return found
+
+    def code(self, prop: str, value: Any, memo: dict[Any, Hashable]) -> Hashable:
+        """The code of one value of `prop`, remembered in `memo` (the value's type's) while the bound allows."""
         kind = _kind(value)
         tests = self._tests.get(prop, ())
         if kind is None or any(_kind(literal) != kind for _, literal in tests):
@@ -311,22 +323,54 @@ class Signer:
                     return abstract  # never given a code, so always itself: a key stays one key
                 code = self._codes[abstract] = len(self._codes)
             # a full memo only stops remembering values: a new price is worked out again, to the same code
-            if len(self._memo) < _MEMO_LIMIT:
-                self._memo[(prop, type(value), value)] = code
+            if self._remembered < _MEMO_LIMIT:
+                memo[value] = code
+                self._remembered += 1
         return code
 
-    def codes(self, fact: dict[str, Any], index: dict[str, int]) -> list[Hashable]:
-        """The code of each property of `index` at its position (None where the fact has none: no code
-        is None). Its id counts only where a rule tests it: the cache rebuilds each activation with the
-        ids of the facts of the check."""
-        memo = self._memo
-        out: list[Hashable] = [None] * len(index)
-        for prop, value in fact.items():
-            at = index.get(prop)
-            if at is None:
-                continue
-            try:
-                out[at] = memo[(prop, value.__class__, value)]
-            except (KeyError, TypeError):  # not seen yet, or not hashable
-                out[at] = self._abstract(prop, value)
-        return out
+    def coder(self, keys: tuple[str, ...], index: dict[str, int]) -> Coder:
+        return Coder(self, keys, index)
+
+    def codes(self, fact: dict[str, Any], index: dict[str, int]) -> tuple[Hashable, ...]:
+        """The codes of a fact given as a dict (see `Coder.codes`)."""
+        keys = tuple(index)
+        return self.coder(keys, index).codes([fact.get(key) for key in keys])
+
+
+class Coder:
+    """Codes of one fact kind's rows — its values in the order of `keys`, None where the fact has none —
+    at the positions of the split's `index` (ABSENT where the fact has none). Only the properties of the
+    index count: an id counts only where a rule tests it, as the cache rebuilds each activation with the
+    ids of the facts of the check."""
+
+    def __init__(self, signer: Signer, keys: tuple[str, ...], index: dict[str, int]) -> None:
+        used = [n for n, prop in enumerate(keys) if prop in index]
+        self._take = None if len(used) == len(keys) else _pick(used)
+        self._signer, self._keys = signer, tuple(keys[n] for n in used)
+        ordered = sorted(index, key=index.__getitem__)
+        self._reorder = _pick([self._keys.index(p) if p in self._keys else len(self._keys) for p in ordered])
+        self._memos: dict[tuple[type, ...], list[dict[Any, Hashable]]] = {}  # by the types of a row's values
+
+    def codes(self, row: Sequence[Any]) -> tuple[Hashable, ...]:
+        """A row's codes: each value looked up in the memo of its property and type (C calls, no loop
+        in Python), worked out only when not seen before."""
+        if self._take is not None:
+            row = self._take(row)
+        types = tuple(map(type, row))
+        memos = self._memos.get(types)
+        if memos is None:
+            if len(self._memos) >= _MEMO_LIMIT // 16:  # a row's types vary with which facts are known
+                self._memos.clear()
+            memos = self._memos[types] = [self._signer.memo(prop, kind) for prop, kind in
+                                          zip(self._keys, types, strict=True)]
+        try:
+            found = list(map(dict.get, memos, row))
+        except TypeError:  # an unhashable value: each is worked out
+            found = [None] * len(row)
+        if None in found:
+            code = self._signer.code
+            for n, value in enumerate(found):
+                if value is None:
+                    found[n] = code(self._keys[n], row[n], memos[n])
+        found.append(ABSENT)  # for the index's properties the rows do not have
+        return self._reorder(found)

@@ -24,14 +24,14 @@ import re
 import threading
 import weakref
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import durable_rules_engine as _dre
 
 from ..diagnostics import Diagnostic, EngineError
-from .cache import Shape, Signer, Split, Uncacheable, program_shape
+from .cache import Coder, Shape, Signer, Split, Uncacheable, program_shape
 from .memo import Memo, Stats
+from .rows import Fact, Rows
 
 # Re-entrant: a dropped ruleset is freed by its finalizer, which may run (garbage collection) in a
 # thread that already holds the lock between two engine calls.
@@ -66,13 +66,14 @@ class _Plan(NamedTuple):  # a tuple: made on every check, and a frozen dataclass
     key in the whole-fact memo."""
 
     split: Split
-    anchor: dict[str, Any]
+    rows: Rows
+    anchor: Fact
     anchor_key: Hashable
-    members: Sequence[dict[str, Any]]
+    members: Sequence[Fact]
     member_keys: list[Hashable]
     context: Hashable  # what of the anchor the member groups see: members alike in one session need it alike
-    anchor_codes: list[Hashable]  # each fact's codes by position (`Split.index`)
-    member_codes: list[list[Hashable]]
+    anchor_codes: tuple[Hashable, ...]  # each fact's codes by position (`Split.index`)
+    member_codes: list[tuple[Hashable, ...]]
 
 
 class Ruleset:
@@ -91,6 +92,7 @@ class Ruleset:
         self._memo: Memo[Hashable, tuple[str, ...]] = Memo(max(cache_size, 0))
         self._whole: Memo[Hashable, tuple[str, ...]] = Memo(max(cache_size, 0))
         self._frames: dict[tuple[str, str | None, str | None], dict[str, str]] = {}  # few: ids repeat
+        self._coders: dict[tuple[str, tuple[str, ...]], Coder] = {}  # by fact kind and the order of its rows
         self.checks = 0  # checks run, and the engine sessions they needed
         self.sessions = 0
         # dumps copies: durable mutates definitions it is given, and ours stays the caller's
@@ -108,7 +110,7 @@ class Ruleset:
         # A pack dropped without close() must not keep its engine memory (~1.5 MiB) for ever.
         self._free = weakref.finalize(self, _delete_ruleset, self._handle)
 
-    def run(self, facts: Sequence[dict[str, Any]]) -> Answers:
+    def run(self, facts: Rows | Sequence[dict[str, Any]]) -> Answers:
         """What the engine matches for `facts`: engine rules, each chunk of them with the ids of the
         facts they matched, by alias. Remembered for facts of the same signature, else from a session
         of the engine about the application and the parties with a group of rules not seen before.
@@ -116,9 +118,10 @@ class Ruleset:
         if self._handle is None:
             raise EngineError([Diagnostic(code="DR308", message="this pack was closed")])
         self.checks += 1
-        plan = self._plan(facts)
+        rows = facts if isinstance(facts, Rows) else Rows.of(facts)
+        plan = self._plan(rows)
         if plan is None:
-            return _single(self.match(facts))
+            return _single(self.match(rows.dicts()))
         get = self._whole.get
         own = get(plan.anchor_key)
         found = [get(key) for key in plan.member_keys]
@@ -139,12 +142,13 @@ class Ruleset:
         answers: dict[int, Sequence[tuple[str, ...] | None]] = {i: memo.get_all(mine) for i, mine in keys.items()}
         unseen = [i for i in todo if None in answers[i]]
         if unseen or None in anchor_answers:
-            learned = self._learn([plan.anchor, *(plan.members[i] for i in unseen)], split.anchor)
+            dicts = plan.rows.dicts()
+            learned = self._learn([dicts[0], *(dicts[1 + i] for i in unseen)], split.anchor)
             if own is None:
-                anchor_answers = self._remember(split, split.alone, anchor_keys, learned.get(plan.anchor["id"], ()))
+                anchor_answers = self._remember(split, split.alone, anchor_keys, learned.get(plan.anchor[1], ()))
             for i in unseen:
-                member = plan.members[i]
-                answers[i] = self._remember(split, split.members[member["t"]], keys[i], learned.get(member["id"], ()))
+                kind, member_id, _ = plan.members[i]
+                answers[i] = self._remember(split, split.members[kind], keys[i], learned.get(member_id, ()))
         if own is None:
             own = _joined(anchor_answers)
             self._whole.put(plan.anchor_key, own)
@@ -156,7 +160,7 @@ class Ruleset:
             whole.append(names)
         return own, whole
 
-    def run_many(self, checks: Sequence[Sequence[dict[str, Any]]]) -> list[Answers]:
+    def run_many(self, checks: Sequence[Rows | Sequence[dict[str, Any]]]) -> list[Answers]:
         """`run` for many checks: the engine is asked only about the applications and parties with a
         group of rules not seen before, each once, in a few sessions — the applications together (no
         rule matches two of them), and the unseen parties together with one application that their
@@ -166,36 +170,39 @@ class Ruleset:
         if self._shape is None or "id" in self._shape.tests:  # ids are renamed in shared sessions
             return [self.run(facts) for facts in checks]
         self.checks += len(checks)
-        plans = [self._plan(facts) for facts in checks]
+        many = [facts if isinstance(facts, Rows) else Rows.of(facts) for facts in checks]
+        plans = [self._plan(rows) for rows in many]
         groups = [None if plan is None else self._group_keys(plan, range(len(plan.members))) for plan in plans]
         known: dict[Hashable, tuple[str, ...]] = {}  # what this call needs, safe from the bound's evictions
         anchors: dict[tuple[Hashable, ...], tuple[_Plan, list[Hashable]]] = {}  # unseen applications
-        parties: dict[Hashable, tuple[_Plan, dict[tuple[Hashable, ...], dict[str, Any]]]] = {}
+        parties: dict[Hashable, tuple[_Plan, dict[tuple[Hashable, ...], tuple[str, dict[str, Any]]]]] = {}
         for plan, keys in zip(plans, groups, strict=True):
             if plan is None or keys is None:
                 continue
             anchor_keys, member_keys = keys
             if not self._known(anchor_keys, known):
                 anchors.setdefault(tuple(anchor_keys), (plan, anchor_keys))
-            for member, mine in zip(plan.members, member_keys.values(), strict=True):
+            for n, mine in member_keys.items():
                 if not self._known(mine, known):
-                    parties.setdefault(plan.context, (plan, {}))[1].setdefault(tuple(mine), member)
+                    parties.setdefault(plan.context, (plan, {}))[1].setdefault(
+                        tuple(mine), (plan.members[n][0], plan.rows.dicts()[1 + n]))
         for chunk in _chunks(list(anchors.values())):
-            learned = self._learn([{**plan.anchor, "id": f"a{n}"} for n, (plan, _) in enumerate(chunk)], None)
+            learned = self._learn([{**plan.rows.dicts()[0], "id": f"a{n}"} for n, (plan, _) in enumerate(chunk)],
+                                  None)
             for n, (plan, anchor_keys) in enumerate(chunk):
                 known.update(zip(anchor_keys, self._remember(plan.split, plan.split.alone, anchor_keys,
                                                              learned.get(f"a{n}", ())), strict=True))
         for plan, unseen in parties.values():  # the plan of one check of the context: its application will do
             for members in _chunks(list(unseen.items())):
-                renamed = [{**member, "id": f"m{n}"} for n, (_, member) in enumerate(members)]
-                learned = self._learn([{**plan.anchor, "id": "a"}, *renamed], plan.split.anchor)
-                for n, (keys, member) in enumerate(members):
-                    known.update(zip(keys, self._remember(plan.split, plan.split.members[member["t"]], keys,
+                renamed = [{**member, "id": f"m{n}"} for n, (_, (_, member)) in enumerate(members)]
+                learned = self._learn([{**plan.rows.dicts()[0], "id": "a"}, *renamed], plan.split.anchor)
+                for n, (keys, (kind, _)) in enumerate(members):
+                    known.update(zip(keys, self._remember(plan.split, plan.split.members[kind], keys,
                                                           learned.get(f"m{n}", ())), strict=True))
-        return [_single(self.match(facts)) if plan is None or keys is None
+        return [_single(self.match(rows.dicts())) if plan is None or keys is None
                 else self._answers(plan, _joined([known[k] for k in keys[0]]),
                                    [_joined([known[k] for k in mine]) for mine in keys[1].values()])
-                for facts, plan, keys in zip(checks, plans, groups, strict=True)]
+                for rows, plan, keys in zip(many, plans, groups, strict=True)]
 
     def _known(self, keys: list[Hashable], known: dict[Hashable, tuple[str, ...]]) -> bool:
         """Whether every key's answer is known (copied into `known` as found)."""
@@ -233,24 +240,31 @@ class Ruleset:
         assert self._shape is not None
         return self._shape.aliases[name]
 
-    def _plan(self, facts: Sequence[dict[str, Any]]) -> _Plan | None:
+    def _plan(self, rows: Rows) -> _Plan | None:
         """How a check splits; None when it does not (no cache, a program or facts the split cannot
         stand for)."""
-        shape = self._shape
+        shape, facts = self._shape, rows.facts
         if shape is None or not facts:
             return None
         anchor, members = facts[0], facts[1:]
-        kind = anchor.get("t")
-        split = shape.split(kind) if isinstance(kind, str) else None
-        if (split is None or any(m.get("t") not in split.members for m in members)
-                or len({f.get("id") for f in facts}) < len(facts)):  # the engine refuses shared ids: let it
+        split = shape.split(anchor[0])
+        if (split is None or any(m[0] not in split.members for m in members)
+                or len({f[1] for f in facts}) < len(facts)):  # the engine refuses shared ids: let it
             return None
-        codes, index = self._signer.codes, split.index
-        own = codes(anchor, index[split.anchor])
+        coders = {kind: self._coder(kind, keys, split) for kind, keys in rows.keys.items()}
+        own = coders[anchor[0]].codes(anchor[2])
         context = split.pick_shared(own)
-        found = [codes(m, index[m["t"]]) for m in members]
-        return _Plan(split, anchor, tuple(own), members,
-                     [(context, m["t"], tuple(c)) for m, c in zip(members, found, strict=True)], context, own, found)
+        found = [coders[kind].codes(values) for kind, _, values in members]
+        return _Plan(split, rows, anchor, own, members,
+                     [(context, m[0], c) for m, c in zip(members, found, strict=True)], context, own, found)
+
+    def _coder(self, kind: str, keys: tuple[str, ...], split: Split) -> Coder:
+        coder = self._coders.get((kind, keys))
+        if coder is None:
+            if len(self._coders) >= _FRAMES_LIMIT:  # kinds are few, and so are the orders of their rows
+                self._coders.clear()
+            coder = self._coders[(kind, keys)] = self._signer.coder(keys, split.index.get(kind, {}))
+        return coder
 
     def _group_keys(self, plan: _Plan, members: Iterable[int]) -> tuple[list[Hashable], dict[int, list[Hashable]]]:
         """The keys of the anchor's groups, and of the groups of each member at a position in `members`."""
@@ -259,16 +273,15 @@ class Ruleset:
         shared = [g.pick_anchor(plan.anchor_codes) for g in groups]
         keys: dict[int, list[Hashable]] = {
             i: [(n, shared[n], groups[n].pick_member(plan.member_codes[i]))
-                for n in split.members[plan.members[i]["t"]]]
+                for n in split.members[plan.members[i][0]]]
             for i in members}
         return [(n, shared[n]) for n in split.alone], keys
 
     def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
         """Each fact's engine rules with one frame binding every alias they use to this check's ids."""
-        anchor, anchor_id, frames = plan.split.anchor, plan.anchor["id"], self._frames
+        anchor, anchor_id, frames = plan.split.anchor, plan.anchor[1], self._frames
         out: Answers = [(self._frame(anchor, anchor_id, None, None), own)]
-        for member, names in zip(plan.members, found, strict=True):
-            kind, member_id = member["t"], member["id"]
+        for (kind, member_id, _), names in zip(plan.members, found, strict=True):
             frame = frames.get((anchor_id, kind, member_id))
             out.append((frame or self._frame(anchor, anchor_id, kind, member_id), names))
         return out

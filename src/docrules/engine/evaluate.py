@@ -19,6 +19,7 @@ from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Sta
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Answers, Ruleset
 from .effects import APPLICATION, PRINCIPAL, REACH, SEVERITIES, SUBJECT, Effects, Share
+from .rows import Rows
 
 
 def principal_positions(facts: Facts) -> list[int]:
@@ -28,19 +29,21 @@ def principal_positions(facts: Facts) -> list[int]:
 
 
 def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: date | None,
-                 principals: list[int]) -> list[dict[str, Any]]:
+                 principals: list[int]) -> Rows:
     """The facts as durable-rules sees them: only what some rule names, parties by position, each
     party carrying its principal's facts that rules name (PRINCIPAL_PREFIX)."""
-    application = vocabulary.reader("application", program.app_facts).read(facts.application, {"id": "a", "t": "app"})
+    application = vocabulary.reader("application", program.app_facts)
     linked = linked_parties(facts)  # what computed facts count, for each party once
-    parties = vocabulary.reader("party", program.party_facts).parties(
-        facts, day, linked, into=[{"id": f"p{i}", "t": "party"} for i in range(len(facts.parties))])
+    reader = vocabulary.reader("party", program.party_facts)
+    rows, keys = reader.rows(facts, day, linked), reader.keys
     if program.principal_facts:
-        of_principal = vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX).parties(
-            facts, day, linked, set(principals))
-        for values, principal in zip(parties, principals, strict=True):
-            values.update(of_principal[principal])
-    return [application, *parties]
+        of_principal = vocabulary.reader("party", program.principal_facts, PRINCIPAL_PREFIX)
+        theirs = of_principal.rows(facts, day, linked, set(principals))
+        rows = [own + theirs[principal] for own, principal in zip(rows, principals, strict=True)]
+        keys += of_principal.keys
+    return Rows({"app": application.keys, "party": keys},
+                [("app", "a", application.row(facts.application)),
+                 *(("party", f"p{n}", values) for n, values in enumerate(rows))])
 
 
 @dataclass
@@ -287,11 +290,16 @@ class Trace:
     could not decide, each with the ids of the facts it matched by alias. A subject is a party's
     position, -1 the application. `asserted` is what the engine was given, by fact id."""
 
-    asserted: dict[str, dict[str, Any]]
+    engine: Rows
     principals: list[int]  # for each party, the position of the principal it belongs to
     fires: dict[tuple[int, int], dict[str, str]]
     asks: dict[tuple[int, int], dict[str, str]]
     tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
+
+    @property
+    def asserted(self) -> dict[str, dict[str, Any]]:
+        """What the engine was given, by fact id."""
+        return self.engine.by_id()
 
 
 def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Facts, day: date | None) -> Trace:
@@ -301,8 +309,7 @@ def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Fac
     return trace_of(program, asserted, principals, ruleset.run(asserted))
 
 
-def trace_of(program: Program, asserted: list[dict[str, Any]], principals: list[int],
-             answers: Answers) -> Trace:
+def trace_of(program: Program, asserted: Rows, principals: list[int], answers: Answers) -> Trace:
     """What the engine's answers mean for the pack's rules."""
     fires: dict[tuple[int, int], dict[str, str]] = {}
     asks: dict[tuple[int, int], dict[str, str]] = {}
@@ -317,7 +324,7 @@ def trace_of(program: Program, asserted: list[dict[str, Any]], principals: list[
                 else:
                     target = fires if activation.kind == "fire" else asks
                     target.setdefault((activation.rule, subject), frame)
-    return Trace({f["id"]: f for f in asserted}, principals, fires, asks, tests)
+    return Trace(asserted, principals, fires, asks, tests)
 
 
 def _refusal(effects: Effects, subject: int) -> Diagnostic:
@@ -368,8 +375,7 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     asked: dict[tuple[int, int], dict[str, None]] = {}
     # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    principals, asserted, order, asks, all_unknowns = (trace.principals, trace.asserted, vocabulary.order,
-                                                      trace.asks, program.unknowns)
+    principals, order, asks, all_unknowns = trace.principals, vocabulary.order, trace.asks, program.unknowns
     for rule_index, subject in sorted(asks.keys() - trace.fires.keys()):  # undecided rules only
         unknowns = all_unknowns.get(rule_index)
         if unknowns is None:
@@ -382,7 +388,7 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
             keys = wanted.get((bound, prop))
             if keys is None:
                 keys = wanted[(bound, prop)] = []
-                if prop not in asserted[bound]:
+                if prop not in trace.asserted[bound]:  # the facts as JSON objects, made once
                     owner = -1 if scope == "application" else int(bound[1:])
                     if principal:
                         owner = principals[owner]

@@ -207,45 +207,42 @@ def fact_gates(pack: RulePack, vocabulary: Vocabulary) -> dict[tuple[Scope, str]
 
 
 class Reader:
-    """The known values of the facts of one scope that a program's rules name, as plain JSON values:
-    given facts read with one C call, computed facts worked out by their building blocks."""
+    """The values of the facts of one scope that a program's rules name, as plain JSON values in rows
+    (in the order of `keys`; None: unknown): given facts read with one C call, computed facts worked
+    out by their building blocks."""
 
     def __init__(self, vocabulary: Vocabulary, scope: Scope, used: frozenset[str], prefix: str) -> None:
         specs = [vocabulary.facts[(scope, name)] for name in sorted(used)]
         given = [spec for spec in specs if spec.computed is None]
-        self._keys = tuple(prefix + spec.name for spec in given)
+        computed = [spec for spec in specs if spec.computed is not None]
+        self.keys = tuple(prefix + spec.name for spec in [*given, *computed])
         self._get = _getter(tuple(spec.name for spec in given))
-        self._plain = tuple(prefix + spec.name for spec in given if spec.kind in ("date", "decimal"))
-        self._computed = tuple((prefix + spec.name, _computer(spec.computed)) for spec in specs
-                               if spec.computed is not None)
+        self._plain = tuple(n for n, spec in enumerate(given) if spec.kind in ("date", "decimal"))
+        self._computed = tuple(_computer(spec.computed) for spec in computed if spec.computed is not None)
+        self._unknown = [None] * len(self.keys)
 
-    def read(self, fact: Any, into: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The application's values (or one party's given values), added to `into` if given."""
-        values = {} if into is None else into
-        for key, value in zip(self._keys, self._get(fact), strict=True):
-            if value is not None:
-                values[key] = value
-        for key in self._plain:  # few: dates and decimals
-            if key in values:
-                values[key] = _plain(values[key])
+    def row(self, fact: Any) -> list[Any]:
+        """The application's values (or one party's given values)."""
+        values = list(self._get(fact))
+        for n in self._plain:  # few: dates and decimals
+            if values[n] is not None:
+                values[n] = _plain(values[n])
         return values
 
-    def parties(self, facts: Facts, day: date | None, linked: list[dict[str, list[int]]],
-                only: Collection[int] | None = None, into: list[dict[str, Any]] | None = None
-                ) -> list[dict[str, Any]]:
-        """Each party's values (computed facts dated `day`, `linked` as `linked_parties` gives it), added
-        to its dict of `into` if given; only those of the positions `only`, if given (the others empty)."""
+    def rows(self, facts: Facts, day: date | None, linked: list[dict[str, list[int]]],
+             only: Collection[int] | None = None) -> list[list[Any]]:
+        """Each party's values (computed facts dated `day`, `linked` as `linked_parties` gives it); only
+        those of the positions `only`, if given (the others unknown)."""
         parties = facts.parties
-        out: list[dict[str, Any]] = [{} for _ in parties] if into is None else into
-        computed = self._computed
+        out: list[list[Any]] = []
         for n, party in enumerate(parties):
             if only is not None and n not in only:
+                out.append(self._unknown)
                 continue
-            values = self.read(party, out[n])
-            for key, compute in computed:
-                result = compute(parties, n, day, linked[n])
-                if result is not None:
-                    values[key] = result
+            values = self.row(party)
+            for compute in self._computed:
+                values.append(compute(parties, n, day, linked[n]))
+            out.append(values)
         return out
 
 
