@@ -23,7 +23,8 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 import durable_rules_engine as _dre
@@ -139,7 +140,12 @@ class Ruleset:
         todo = [i for i, names in enumerate(found) if names is None]
         anchor_keys, keys = self._group_keys(plan, todo)
         anchor_answers: Sequence[tuple[str, ...] | None] = memo.get_all(anchor_keys) if own is None else []
-        answers: dict[int, Sequence[tuple[str, ...] | None]] = {i: memo.get_all(mine) for i, mine in keys.items()}
+        everyone = memo.get_all(list(chain.from_iterable(keys.values())))  # one look-up for all the parties
+        answers: dict[int, Sequence[tuple[str, ...] | None]] = {}
+        at = 0
+        for i, mine in keys.items():
+            answers[i] = everyone[at:at + len(mine)]
+            at += len(mine)
         unseen = [i for i in todo if None in answers[i]]
         if unseen or None in anchor_answers:
             dicts = plan.rows.dicts()
@@ -268,13 +274,17 @@ class Ruleset:
 
     def _group_keys(self, plan: _Plan, members: Iterable[int]) -> tuple[list[Hashable], dict[int, list[Hashable]]]:
         """The keys of the anchor's groups, and of the groups of each member at a position in `members`."""
-        split = plan.split
-        groups = split.groups
-        shared = [g.pick_anchor(plan.anchor_codes) for g in groups]
-        keys: dict[int, list[Hashable]] = {
-            i: [(n, shared[n], groups[n].pick_member(plan.member_codes[i]))
-                for n in split.members[plan.members[i][0]]]
-            for i in members}
+        split, codes = plan.split, plan.anchor_codes
+        shared = [g.pick_anchor(codes) for g in split.groups]
+        of_kind: dict[str, list[tuple[int, Hashable, Callable[[Sequence[Any]], tuple[Any, ...]]]]] = {}
+        keys: dict[int, list[Hashable]] = {}
+        for i in members:
+            kind = plan.members[i][0]
+            mine = of_kind.get(kind)
+            if mine is None:
+                mine = of_kind[kind] = [(n, shared[n], split.groups[n].pick_member) for n in split.members[kind]]
+            member_codes = plan.member_codes[i]
+            keys[i] = [(n, seen, pick(member_codes)) for n, seen, pick in mine]
         return [(n, shared[n]) for n in split.alone], keys
 
     def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
@@ -407,4 +417,4 @@ def _single(activations: Activations) -> Answers:
 
 def _joined(answers: Sequence[tuple[str, ...] | None]) -> tuple[str, ...]:
     """One fact's engine rules, from the answers of its groups (every one known by now)."""
-    return tuple(name for names in answers if names for name in names)
+    return tuple(chain.from_iterable(answers))  # type: ignore[arg-type]  # none is None by now
