@@ -122,6 +122,19 @@ def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
     assert same({"id": "p0", "age": 3}) == same({"id": "p7", "age": 3})  # ids are not tested here
 
 
+def test_a_coder_never_takes_one_type_for_another() -> None:
+    """A row's values are looked up in memos by their own type: True == 1 == 1.0 as dict keys, but a
+    remembered True must not answer for 1, in whichever order they come and however often."""
+    signer = Signer({"flag": (("==", True),), "age": (("$lt", 18),)})
+    coder = signer.coder(("age", "flag", "unused"), {"flag": 0, "age": 1})
+    rows: list[list[Any]] = [[3, True, "x"], [3, 1, None], [3, 1.0, 5], [None, True, None], [17.5, False, [1]]]
+    first = [coder.codes(row) for row in rows]
+    assert len({codes[0] for codes in first[:3]}) == 3  # the flag: True, 1 and 1.0 are three codes
+    assert first[0][1] == first[1][1] == first[2][1] == first[4][1] != first[3][1]  # age < 18, or absent
+    assert [coder.codes(row) for row in reversed(rows)] == first[::-1]  # remembered: the same codes
+    assert first[3][1] == cache.ABSENT
+
+
 def test_a_full_value_memo_still_gives_each_signature_its_one_code(monkeypatch: pytest.MonkeyPatch) -> None:
     """A server sees a new price in nearly every check: past the memo's bound, values are no longer
     remembered, but a value must still sign as every other value on the same side of each test."""
