@@ -6,11 +6,10 @@ import copy
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
@@ -29,8 +28,7 @@ from .pack.model import RulePack
 from .results import Result
 
 
-@dataclass(frozen=True)
-class Traced:
+class Traced(NamedTuple):  # a tuple: made on every check, and a frozen dataclass costs a microsecond more
     result: Result
     trace: Trace
     program: Program

@@ -105,14 +105,16 @@ class PackInfo(_Out):
 
 
 class Spliced:
-    """The JSON of a result's items and issues, comma-separated, as the evaluator keeps it with the
-    finished pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
+    """The JSON of each of a result's items and issues, as the evaluator keeps it with the finished
+    pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
     was made for: a copy of the result with other items or issues is serialized in full. A cache, it
     never makes two results unequal (pydantic compares private attributes)."""
 
     __slots__ = ("issues", "issues_json", "items", "items_json")
 
-    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], items_json: str, issues_json: str) -> None:
+    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], items_json: list[str],
+                 issues_json: list[str]) -> None:
+        # the pieces' JSON, joined only when the result is serialized: many callers never do
         self.items, self.issues, self.items_json, self.issues_json = items, issues, items_json, issues_json
 
     def __eq__(self, other: object) -> bool:
@@ -159,8 +161,8 @@ class Result(_Out):
             return super().model_dump_json(**kwargs)
         rest = super().model_dump_json(exclude=_SPLICED)
         after_status = rest.index(",")  # the first field, one word: the items and issues follow it
-        return "".join((rest[:after_status], ',"items":[', spliced.items_json, '],"issues":[', spliced.issues_json,
-                        "]", rest[after_status:]))
+        return "".join((rest[:after_status], ',"items":[', ",".join(spliced.items_json), '],"issues":[',
+                        ",".join(spliced.issues_json), "]", rest[after_status:]))
 
 
 _SPLICED = {"items", "issues"}
