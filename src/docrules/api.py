@@ -82,6 +82,11 @@ class Pack:
 
     def program(self, day: date, *, trace: bool = False) -> tuple[Program, Ruleset]:
         key = (bisect_right(self._boundaries, day), trace)
+        # Every check comes here: a program compiled already is read without the lock (the dict only
+        # grows under it). A check racing close() then finds its ruleset closed: an error, as after.
+        found = self._programs.get(key)
+        if found is not None and not found[1].broken and not self._closed:
+            return found
         with self._lock:
             if self._closed:
                 raise RuntimeError("this pack was closed")
