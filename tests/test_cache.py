@@ -15,7 +15,7 @@ import pytest
 import docrules
 from bench.generate import applications
 from docrules.engine import cache
-from docrules.engine.cache import Signer, Uncacheable, program_shape
+from docrules.engine.cache import Coder, Signer, Uncacheable, program_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 27)
@@ -110,7 +110,8 @@ def test_the_signature_stands_only_for_what_the_engine_compares() -> None:
     signer = Signer(tests)
 
     def same(fact: dict[str, Any]) -> tuple[Any, ...]:
-        return signer.codes(fact, {prop: n for n, prop in enumerate(tests)})
+        return Coder(signer, tuple(tests), {prop: n for n, prop in enumerate(tests)}).codes(
+            [fact.get(prop) for prop in tests])
 
     assert same({"age": 3}) == same({"age": 17}) != same({"age": 18}) == same({"age": 90})
     assert same({"role": "spouse"}) == same({"role": "guardian"}) != same({"role": "buyer"})
@@ -126,7 +127,7 @@ def test_a_coder_never_takes_one_type_for_another() -> None:
     """A row's values are looked up in memos by their own type: True == 1 == 1.0 as dict keys, but a
     remembered True must not answer for 1, in whichever order they come and however often."""
     signer = Signer({"flag": (("==", True),), "age": (("$lt", 18),)})
-    coder = signer.coder(("age", "flag", "unused"), {"flag": 0, "age": 1})
+    coder = Coder(signer, ("age", "flag", "unused"), {"flag": 0, "age": 1})
     rows: list[list[Any]] = [[3, True, "x"], [3, 1, None], [3, 1.0, 5], [None, True, None], [17.5, False, [1]]]
     first = [coder.codes(row) for row in rows]
     assert len({codes[0] for codes in first[:3]}) == 3  # the flag: True, 1 and 1.0 are three codes
@@ -139,10 +140,9 @@ def test_a_full_value_memo_still_gives_each_signature_its_one_code(monkeypatch: 
     """A server sees a new price in nearly every check: past the memo's bound, values are no longer
     remembered, but a value must still sign as every other value on the same side of each test."""
     monkeypatch.setattr(cache, "_MEMO_LIMIT", 4)
-    signer = Signer({"price": (("$gt", 100),)})
-    index = {"price": 0}
-    first = [signer.codes({"price": n}, index) for n in (1, 200)]
-    later = [signer.codes({"price": n}, index) for n in range(300, 320)] + [signer.codes({"price": 5}, index)]
+    coder = Coder(Signer({"price": (("$gt", 100),)}), ("price",), {"price": 0})
+    first = [coder.codes([n]) for n in (1, 200)]
+    later = [coder.codes([n]) for n in range(300, 320)] + [coder.codes([5])]
     assert later[:-1] == [first[1]] * 20 and later[-1] == first[0] != first[1]
 
 

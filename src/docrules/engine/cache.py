@@ -328,14 +328,6 @@ class Signer:
                 self._remembered += 1
         return code
 
-    def coder(self, keys: tuple[str, ...], index: dict[str, int]) -> Coder:
-        return Coder(self, keys, index)
-
-    def codes(self, fact: dict[str, Any], index: dict[str, int]) -> tuple[Hashable, ...]:
-        """The codes of a fact given as a dict (see `Coder.codes`)."""
-        keys = tuple(index)
-        return self.coder(keys, index).codes([fact.get(key) for key in keys])
-
 
 class Coder:
     """Codes of one fact kind's rows — its values in the order of `keys`, None where the fact has none —

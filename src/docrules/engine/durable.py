@@ -69,11 +69,10 @@ class _Plan(NamedTuple):  # a tuple: made on every check, and a frozen dataclass
     split: Split
     rows: Rows
     anchor: Fact
-    anchor_key: Hashable
     members: Sequence[Fact]
     member_keys: list[Hashable]
     context: Hashable  # what of the anchor the member groups see: members alike in one session need it alike
-    anchor_codes: tuple[Hashable, ...]  # each fact's codes by position (`Split.index`)
+    anchor_codes: tuple[Hashable, ...]  # each fact's codes by position (`Split.index`); the anchor's key
     member_codes: list[tuple[Hashable, ...]]
 
 
@@ -124,7 +123,7 @@ class Ruleset:
         if plan is None:
             return _single(self.match(rows.dicts()))
         get = self._whole.get
-        own = get(plan.anchor_key)
+        own = get(plan.anchor_codes)
         found = [get(key) for key in plan.member_keys]
         if own is None or None in found:
             own, whole = self._from_groups(plan, own, found)
@@ -157,7 +156,7 @@ class Ruleset:
                 answers[i] = self._remember(split, split.members[kind], keys[i], learned.get(member_id, ()))
         if own is None:
             own = _joined(anchor_answers)
-            self._whole.put(plan.anchor_key, own)
+            self._whole.put(plan.anchor_codes, own)
         whole = []
         for i, names in enumerate(found):
             if names is None:
@@ -261,7 +260,7 @@ class Ruleset:
         own = coders[anchor[0]].codes(anchor[2])
         context = split.pick_shared(own)
         found = [coders[kind].codes(values) for kind, _, values in members]
-        return _Plan(split, rows, anchor, own, members,
+        return _Plan(split, rows, anchor, members,
                      [(context, m[0], c) for m, c in zip(members, found, strict=True)], context, own, found)
 
     def _coder(self, kind: str, keys: tuple[str, ...], split: Split) -> Coder:
@@ -269,7 +268,7 @@ class Ruleset:
         if coder is None:
             if len(self._coders) >= _FRAMES_LIMIT:  # kinds are few, and so are the orders of their rows
                 self._coders.clear()
-            coder = self._coders[(kind, keys)] = self._signer.coder(keys, split.index.get(kind, {}))
+            coder = self._coders[(kind, keys)] = Coder(self._signer, keys, split.index.get(kind, {}))
         return coder
 
     def _group_keys(self, plan: _Plan, members: Iterable[int]) -> tuple[list[Hashable], dict[int, list[Hashable]]]:
@@ -289,11 +288,10 @@ class Ruleset:
 
     def _answers(self, plan: _Plan, own: tuple[str, ...], found: Sequence[tuple[str, ...]]) -> Answers:
         """Each fact's engine rules with one frame binding every alias they use to this check's ids."""
-        anchor, anchor_id, frames = plan.split.anchor, plan.anchor[1], self._frames
+        anchor, anchor_id = plan.split.anchor, plan.anchor[1]
         out: Answers = [(self._frame(anchor, anchor_id, None, None), own)]
         for (kind, member_id, _), names in zip(plan.members, found, strict=True):
-            frame = frames.get((anchor_id, kind, member_id))
-            out.append((frame or self._frame(anchor, anchor_id, kind, member_id), names))
+            out.append((self._frame(anchor, anchor_id, kind, member_id), names))
         return out
 
     def _frame(self, anchor: str, anchor_id: str, kind: str | None, member_id: str | None) -> dict[str, str]:
