@@ -27,7 +27,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import docrules
-from docrules.engine.evaluate import build, engine_facts, principal_positions, trace_of
+from docrules.engine.evaluate import build, engine_facts, principal_positions
+from docrules.engine.readings import trace_of
 
 TODAY = date(2026, 11, 27)
 PHASES = ("validate", "engine facts", "match", "trace", "build", "json")

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from .diagnostics import Diagnostic, DocrulesError, FactsError, PackError
 from .engine.compile import Program, policy_boundaries
 from .engine.durable import CACHE_SIZE, Ruleset
-from .engine.evaluate import Trace, build, engine_facts, match, principal_positions, trace_of
+from .engine.evaluate import build, engine_facts, match, principal_positions
 from .engine.programs import program_for
+from .engine.readings import Trace, trace_of
 from .engine.smoke import require_smoke
 from .facts.boundary import read_data as read_facts_data
 from .facts.model import Facts, build_model

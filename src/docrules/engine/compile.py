@@ -22,7 +22,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..diagnostics import Diagnostic, PackError
 from ..facts.vocabulary import Scope, Vocabulary
@@ -33,6 +33,9 @@ from ..pack.validate import ALIAS_SCOPE, derived_facts
 from ..results import Issue, Item, PackInfo, Text
 from .effects import Effects, Share, rule_effects
 from .memo import Memo
+
+if TYPE_CHECKING:  # readings.py reads programs
+    from .readings import Reading
 
 Kind = Literal["fire", "ask", "test"]
 ENGINE_ALIAS = {"app": "a", "party": "p", "principal": "b"}
@@ -108,6 +111,10 @@ class Program:
     shares: Memo[Hashable, Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
     pieces: Memo[str, tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False,
                                                          repr=False)
+    # what each subject's engine rules mean (engine/readings.py), by those rules: as many as the engine
+    # cache has answers, each some hundreds of bytes
+    readings: Memo[tuple[str, ...], Reading] = field(default_factory=lambda: Memo(16_384), compare=False,
+                                                     repr=False)
 
 
 def active(rule: RuleDef, day: date) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -17,8 +17,9 @@ from ..facts.vocabulary import Vocabulary, linked_parties
 from ..pack.model import RulePack, Whose
 from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Status, Text
 from .compile import PRINCIPAL_PREFIX, Program
-from .durable import Answers, Ruleset
-from .effects import APPLICATION, PRINCIPAL, REACH, SEVERITIES, SUBJECT, Effects, Share
+from .durable import Ruleset
+from .effects import REACH, SEVERITIES, SUBJECT, Effects, Share
+from .readings import Reading, Trace, trace_of
 from .rows import Rows
 
 
@@ -73,34 +74,65 @@ class _Builder:
 
     def __init__(self, pack: RulePack, program: Program, facts: Facts, principals: list[int]) -> None:
         self.pack, self.program, self.facts = pack, program, facts
-        # by whose share it is (a party's position, -1 the application): rule * 8 + the REACH bits of
-        # the rule's lines and issue that are that share's, in rule order
-        self.shares: dict[int, list[int]] = {}
+        # by whose share it is (a party's position, -1 the application): what each subject's rules add
+        # to it (rule * 8 + the REACH bits of the rule's lines and issue that are that share's, in rule
+        # order), a subject at most once, in subject order
+        self.shares: dict[int, list[tuple[int, ...]]] = {}
         self.minimums: dict[int, list[int]] = {}  # the rules setting a minimum of copies, by whose lines
         self.amounts: dict[str, tuple[str, str, Decimal]] = {}  # the first rule naming each amount
         self.principal = principals
 
-    def fire(self, rule_index: int, effects: Effects, subject: int) -> None:
-        reach, code = effects.reach, rule_index * 8
-        if subject < 0:  # all of an application rule's lines are the application's
-            if reach:
-                self.shares.setdefault(-1, []).append(code + reach)
-        else:
-            principal = self.principal[subject]  # a principal's is itself: then its principal's lines are its own
-            own = reach & (SUBJECT | PRINCIPAL) if principal == subject else reach & SUBJECT
-            if own:
-                self.shares.setdefault(subject, []).append(code + own)
-            if principal != subject and reach & PRINCIPAL:
-                self.shares.setdefault(principal, []).append(code + PRINCIPAL)
-            if reach & APPLICATION:
-                self.shares.setdefault(-1, []).append(code + APPLICATION)
-        if effects.min_copies is not None:
-            whose = effects.min_copies[0]
+    def gather(self, readings: list[tuple[int, Reading, dict[str, str] | None]]
+               ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Each subject's share of what its rules add; the rules refusing the facts and the rules that
+        hold and ask facts of their subject, as (rule, subject) in that order."""
+        shares, principals = self.shares, self.principal
+        rare: list[tuple[int, Reading]] = []
+        for subject, reading, _ in readings:
+            if subject < 0:
+                if reading.own:
+                    shares.setdefault(-1, []).append(reading.own)
+            else:
+                principal = principals[subject]  # a principal's is itself: its principal's lines are its own
+                if principal == subject:
+                    if reading.own:
+                        shares.setdefault(subject, []).append(reading.own)
+                else:
+                    if reading.as_member:
+                        shares.setdefault(subject, []).append(reading.as_member)
+                    if reading.up:
+                        shares.setdefault(principal, []).append(reading.up)
+                if reading.to_application:
+                    shares.setdefault(-1, []).append(reading.to_application)
+            if reading.rare:
+                rare.append((subject, reading))
+        if not rare:
+            return [], []
+        # in (rule, subject) order, as the rules of a result are cited
+        minimums, amounts, refusing, holding = [], [], [], []
+        for subject, reading in rare:  # each kind is rarer still
+            if reading.minimums:
+                minimums += [(rule, subject, whose) for rule, whose in reading.minimums]
+            if reading.amounts:
+                amounts += [(rule, subject, amount) for rule, amount in reading.amounts]
+            if reading.refusals:
+                refusing += [(rule, subject) for rule in reading.refusals]
+            if reading.holding:
+                holding += [(rule, subject) for rule in reading.holding]
+        for rule, subject, whose in sorted(minimums):
             self.minimums.setdefault(-1 if whose is Whose.application or subject < 0 else
-                                     self.principal[subject] if whose is Whose.principal else subject,
-                                     []).append(rule_index)
-        if effects.amount is not None:
-            self.amounts.setdefault(effects.amount[0], effects.amount)
+                                     principals[subject] if whose is Whose.principal else subject,
+                                     []).append(rule)
+        for _, _, amount in sorted(amounts):
+            self.amounts.setdefault(amount[0], amount)
+        return sorted(refusing), sorted(holding)
+
+    def codes(self, whose: int) -> tuple[int, ...] | list[int]:
+        """What the rules add to one share, in (rule, subject) order."""
+        added = self.shares.get(whose, ())
+        if len(added) == 1:
+            return added[0]
+        return [code for _, _, code in sorted((code >> 3, n, code) for n, codes in enumerate(added) for code in codes)]
 
     def merge(self, whose: int) -> tuple[dict[tuple[int, int], _Line], dict[tuple[int, int], _Line]]:
         """One share's checklist lines (by stage and document) as every rule asking for each wants it —
@@ -108,8 +140,8 @@ class _Builder:
         minimums of copies that apply — and its issues (by severity and code) with the rules raising them."""
         lines: dict[tuple[int, int], _Line] = {}
         issues: dict[tuple[int, int], _Line] = {}
-        for code in self.shares.get(whose, ()):
-            effects = self.program.effects[code // 8]
+        for code in self.codes(whose):
+            effects = self.program.effects[code >> 3]
             for plan in effects.lines:
                 if not code & REACH[plan.whose]:
                     continue
@@ -193,7 +225,7 @@ class _Builder:
             received, missing, listed = self.mark_received(merged)
         shares = []
         for whose in sorted(merged if tracked else self.shares):
-            key = None if tracked else (self.party_id(whose), *self.shares[whose], -1, *self.minimums.get(whose, ()))
+            key = None if tracked else (self.party_id(whose), *self.shares[whose], *self.minimums.get(whose, ()))
             share = None if key is None else self.program.shares.get(key)
             if share is None:
                 share = self.share(whose, *(merged[whose] if tracked else self.merge(whose)), received, missing,
@@ -287,46 +319,11 @@ def _share_adapter() -> TypeAdapter[tuple[tuple[Item, ...], tuple[Issue, ...]]]:
     return TypeAdapter(tuple[tuple[Item, ...], tuple[Issue, ...]])
 
 
-class Trace(NamedTuple):  # a tuple: made on every check, and a frozen dataclass costs a microsecond more
-    """What the engine matched for one check: (rule, subject) pairs whose condition held, and those it
-    could not decide, each with the ids of the facts it matched by alias. A subject is a party's
-    position, -1 the application. `asserted` is what the engine was given, by fact id."""
-
-    engine: Rows
-    principals: list[int]  # for each party, the position of the principal it belongs to
-    fires: dict[tuple[int, int], dict[str, str]]
-    asks: dict[tuple[int, int], dict[str, str]]
-    tests: set[tuple[int, int, int]]  # traced programs: (rule, subject, test) for each test that held
-
-    @property
-    def asserted(self) -> dict[str, dict[str, Any]]:
-        """What the engine was given, by fact id."""
-        return self.engine.by_id()
-
-
 def match(program: Program, ruleset: Ruleset, vocabulary: Vocabulary, facts: Facts, day: date | None) -> Trace:
     """What durable-rules matches for `facts`; `day` dates computed facts (None: unknown)."""
     principals = principal_positions(facts)
     asserted = engine_facts(program, vocabulary, facts, day, principals)
     return trace_of(program, asserted, principals, ruleset.run(asserted))
-
-
-def trace_of(program: Program, asserted: Rows, principals: list[int], answers: Answers) -> Trace:
-    """What the engine's answers mean for the pack's rules."""
-    fires: dict[tuple[int, int], dict[str, str]] = {}
-    asks: dict[tuple[int, int], dict[str, str]] = {}
-    tests: set[tuple[int, int, int]] = set()
-    meanings = program.meanings
-    for frame, names in answers:
-        subject = int(frame["p"][1:]) if "p" in frame else -1
-        for name in names:
-            for activation in meanings[name]:
-                if activation.kind == "test":
-                    tests.add((activation.rule, subject, activation.test))
-                else:
-                    target = fires if activation.kind == "fire" else asks
-                    target.setdefault((activation.rule, subject), frame)
-    return Trace(asserted, principals, fires, asks, tests)
 
 
 def _refusal(effects: Effects, subject: int) -> Diagnostic:
@@ -342,21 +339,12 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     """The result of one check on its policy date `day` (a program serves a whole policy period).
     Raises `FactsError` when a rule of the pack refuses the facts."""
     b = _Builder(pack, program, facts, trace.principals)
-    refused: list[Diagnostic] = []
-    holding: list[tuple[Effects, int]] = []  # rules that hold and need facts of their subject known
-    for rule_index, subject in sorted(trace.fires):  # rule order: the order of rules and sources in a line
-        effects = program.effects.get(rule_index)
-        if effects is None:  # derived facts fire only in a traced program, and add nothing
-            continue
-        if effects.reject is not None:
-            refused.append(_refusal(effects, subject))
-        if effects.ask:
-            holding.append((effects, subject))
-        b.fire(rule_index, effects, subject)
-    if refused:
-        raise FactsError(refused)
+    refusing, holding = b.gather(trace.readings)
+    if refusing:
+        raise FactsError([_refusal(program.effects[rule], subject) for rule, subject in refusing])
     finished = b.finish()
-    questions = _questions(program, vocabulary, facts, trace, holding)
+    questions = _questions(program, vocabulary, facts, trace,
+                           [(program.effects[rule], subject) for rule, subject in holding])
     amounts = {}
     for name, base, rate in b.amounts.values():
         value = getattr(facts.application, base)
@@ -378,13 +366,16 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     asked: dict[tuple[int, int], dict[str, None]] = {}
     # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    principals, order, asks, all_unknowns = trace.principals, vocabulary.order, trace.asks, program.unknowns
-    for rule_index, subject in sorted(asks.keys() - trace.fires.keys()):  # undecided rules only
-        unknowns = all_unknowns.get(rule_index)
-        if unknowns is None:
-            continue
-        frame, rule = asks[(rule_index, subject)], program.effects[rule_index].rule
-        for alias, prop, principal, scope, fact, given in unknowns:
+    undecided = sorted((rule, subject) for subject, reading, _ in trace.readings if reading.undecided
+                       for rule in reading.undecided)
+    if not undecided and not holding:
+        return []
+    principals, order = trace.principals, vocabulary.order
+    frames = {subject: frame for subject, _, frame in trace.readings}
+    for rule_index, subject in undecided:
+        frame = frames[subject] or trace.asks[(rule_index, subject)]
+        rule = program.effects[rule_index].rule
+        for alias, prop, principal, scope, fact, given in program.unknowns[rule_index]:
             bound = frame.get(alias)
             if bound is None:
                 continue
