@@ -25,8 +25,11 @@ from .rows import Rows
 
 def principal_positions(facts: Facts) -> list[int]:
     """For each party, the position of the principal it belongs to (a principal's own: it names no one)."""
+    named = [p.of for p in facts.parties]
+    if named.count(None) == len(named):  # most applications: no one belongs to anyone
+        return list(range(len(named)))
     index = {p.id: i for i, p in enumerate(facts.parties)}
-    return [i if p.of is None else index.get(p.of, i) for i, p in enumerate(facts.parties)]
+    return [i if of is None else index.get(of, i) for i, of in enumerate(named)]
 
 
 def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: date | None,
@@ -308,6 +311,22 @@ class _Builder:
 _ONE = Decimal(1)
 
 
+def _amount(value: Decimal | int | float, rate: Decimal) -> int:
+    """`value` * `rate` in whole units, half up (away from zero); a float by its text."""
+    if type(value) is int:  # most bases (a price in yuan): the same rounding in integers, five times cheaper
+        numerator, denominator = _ratio(rate)
+        exact = value * numerator
+        whole = (2 * abs(exact) + denominator) // (2 * denominator)
+        return whole if exact >= 0 else -whole
+    product = (value if isinstance(value, Decimal) else Decimal(str(value))) * rate
+    return int(product.quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+@cache
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    return rate.as_integer_ratio()
+
+
 @cache
 def _questions_adapter() -> TypeAdapter[tuple[Question, ...]]:
     return TypeAdapter(tuple[Question, ...])
@@ -343,13 +362,10 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     if refusing:
         raise FactsError([_refusal(program.effects[rule], subject) for rule, subject in refusing])
     finished = b.finish()
-    questions = _questions(program, vocabulary, facts, trace,
-                           [(program.effects[rule], subject) for rule, subject in holding])
+    questions = _questions(program, vocabulary, facts, trace, holding)
     amounts = {}
     for name, base, rate in b.amounts.values():
-        value = getattr(facts.application, base)
-        exact = (value if isinstance(value, Decimal | int) else Decimal(str(value))) * rate  # a float by its text
-        amounts[name] = int(exact.quantize(_ONE, rounding=ROUND_HALF_UP))
+        amounts[name] = _amount(getattr(facts.application, base), rate)
     # Everything is validated already (the shares, the program's parts) or made here of checked parts,
     # and constructing the result costs a fraction of validating it again.
     return Result.assembled(
@@ -359,30 +375,25 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
 
 
 def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
-               holding: list[tuple[Effects, int]]) -> list[dict[str, Any]]:
+               holding: list[tuple[int, int]]) -> list[dict[str, Any]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as an age, the given facts it is computed from that are missing; and for each rule that
-    holds (`holding`, with its subject), the facts it asks to be known that are missing."""
-    asked: dict[tuple[int, int], dict[str, None]] = {}
+    holds (`holding`: (rule, subject) in that order), the facts it asks to be known that are missing."""
+    # (party or -1, fact) → the rules asking it (ids are unique), each ranked (0 undecided or 1 holding,
+    # rule) where first seen: listed in that order, as if the rules were visited in (rule, subject) order
+    asked: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
     # what a fact of one engine fact asks, by (engine fact id, property): many rules ask the same
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    undecided = sorted((rule, subject) for subject, reading, _ in trace.readings if reading.undecided
-                       for rule in reading.undecided)
-    if not undecided and not holding:
-        return []
     principals, order = trace.principals, vocabulary.order
-    frames = {subject: frame for subject, _, frame in trace.readings}
-    for rule_index, subject in undecided:
-        frame = frames[subject] or trace.asks[(rule_index, subject)]
-        rule = program.effects[rule_index].rule
-        for alias, prop, principal, scope, fact, given in program.unknowns[rule_index]:
-            bound = frame.get(alias)
+    for subject, reading, frame in trace.readings:
+        for rule_index, rule, (alias, prop, principal, scope, fact, given) in reading.unknowns:
+            bound = (frame or trace.asks[(rule_index, subject)]).get(alias)
             if bound is None:
                 continue
             keys = wanted.get((bound, prop))
             if keys is None:
                 keys = wanted[(bound, prop)] = []
-                if prop not in trace.asserted[bound]:  # the facts as JSON objects, made once
+                if trace.engine.value(bound, prop) is None:
                     owner = -1 if scope == "application" else int(bound[1:])
                     if principal:
                         owner = principals[owner]
@@ -390,18 +401,19 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
                         (target, order[("application" if target < 0 else "party", name)])
                         for target, name in vocabulary.inputs(scope, fact, owner, facts)]
             for key in keys:
-                asked.setdefault(key, {})[rule] = None
-    for effects, subject in holding:
+                asked.setdefault(key, {}).setdefault(rule, (0, rule_index))
+    for rule_index, subject in holding:
         holder = facts.application if subject < 0 else facts.parties[subject]
+        effects = program.effects[rule_index]
         for name in effects.ask:
             if getattr(holder, name) is None:
                 key = (subject, order[("application" if subject < 0 else "party", name)])
-                asked.setdefault(key, {})[effects.rule] = None
+                asked.setdefault(key, {}).setdefault(effects.rule, (1, rule_index))
     if not asked:
         return []
     names = list(vocabulary.facts)
     return [{"party": None if target < 0 else facts.parties[target].id, "fact": names[n][1],
-             "rules": list(rules)} for (target, n), rules in sorted(asked.items())]
+             "rules": sorted(rules, key=rules.__getitem__)} for (target, n), rules in sorted(asked.items())]
 
 
 def _status(severities: set[IssueSeverity], questions: bool) -> Status:

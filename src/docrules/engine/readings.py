@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..pack.model import Whose
-from .compile import Program
+from .compile import Program, Unknown
 from .durable import Answers
 from .effects import APPLICATION, PRINCIPAL, SUBJECT
 from .rows import Rows
@@ -22,7 +22,9 @@ class Reading(NamedTuple):
 
     fires: tuple[int, ...]  # rules whose condition held, in rule order
     asks: tuple[int, ...]  # rules the engine could not decide, in rule order
-    undecided: tuple[int, ...]  # of those, the ones that do not also hold and whose questions a result asks
+    # of those, the ones that do not also hold and whose questions a result asks: each fact they may
+    # ask, with the rule's index and id
+    unknowns: tuple[tuple[int, str, Unknown], ...]
     tests: tuple[tuple[int, int], ...]  # (rule, test) for each test that held
     own: tuple[int, ...]  # the subject's own share: all of an application rule's; a party's as a principal
     as_member: tuple[int, ...]  # a party's own share when it belongs to a principal
@@ -70,7 +72,8 @@ def read(program: Program, names: tuple[str, ...], application: bool) -> Reading
     holding = tuple(rule for rule, e in effects if e.ask)
     return Reading(
         tuple(held), tuple(sorted(asks)),
-        tuple(rule for rule in sorted(asks) if rule not in fires and rule in program.unknowns),
+        tuple((rule, program.effects[rule].rule, unknown) for rule in sorted(asks) if rule not in fires
+              for unknown in program.unknowns.get(rule, ())),
         tuple(sorted(tests)), tuple(own), tuple(as_member), tuple(up), tuple(to_application),
         minimums, amounts, refusals, holding, bool(minimums or amounts or refusals or holding))
 

@@ -5,6 +5,7 @@ made only when it is asked (a fact not remembered) or when a caller wants them."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 Fact = tuple[str, str, Sequence[Any]]  # kind, id, values in the order of the kind's keys (None: absent)
@@ -15,12 +16,13 @@ class Rows:
     does not have. The first fact is the anchor (the application). Read only: rows are shared with the
     trace of the check."""
 
-    __slots__ = ("_by_id", "_dicts", "facts", "keys")
+    __slots__ = ("_at", "_by_id", "_dicts", "facts", "keys")
 
     def __init__(self, keys: dict[str, tuple[str, ...]], facts: list[Fact]) -> None:
         self.keys, self.facts = keys, facts
         self._dicts: list[dict[str, Any]] | None = None
         self._by_id: dict[str, dict[str, Any]] | None = None
+        self._at: dict[str, int] | None = None
 
     @classmethod
     def of(cls, dicts: Sequence[dict[str, Any]]) -> Rows:
@@ -44,7 +46,20 @@ class Rows:
             self._dicts = out
         return self._dicts
 
+    def value(self, fact_id: str, prop: str) -> Any:
+        """One property of one fact (None: the fact does not have it), without making the JSON objects."""
+        if self._at is None:
+            self._at = {fact_id: n for n, (_, fact_id, _) in enumerate(self.facts)}
+        kind, _, values = self.facts[self._at[fact_id]]
+        n = _positions(self.keys[kind]).get(prop)
+        return None if n is None else values[n]
+
     def by_id(self) -> dict[str, dict[str, Any]]:
         if self._by_id is None:
             self._by_id = {fact["id"]: fact for fact in self.dicts()}
         return self._by_id
+
+
+@lru_cache(maxsize=256)  # a program's few orders of keys
+def _positions(keys: tuple[str, ...]) -> dict[str, int]:
+    return {key: n for n, key in enumerate(keys)}

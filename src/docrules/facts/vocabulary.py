@@ -248,8 +248,10 @@ class Reader:
 
 def linked_parties(facts: Facts) -> list[dict[str, list[int]]]:
     """For each party, the positions of the parties that name it in `of`, by their role."""
-    position = {p.id: n for n, p in enumerate(facts.parties)}
     linked: list[dict[str, list[int]]] = [{} for _ in facts.parties]
+    if all(p.of is None for p in facts.parties):  # most applications
+        return linked
+    position = {p.id: n for n, p in enumerate(facts.parties)}
     for n, p in enumerate(facts.parties):
         if p.of in position:
             linked[position[p.of]].setdefault(p.role, []).append(n)
