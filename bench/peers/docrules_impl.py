@@ -29,6 +29,15 @@ import docrules
 PACK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docrules_pack")
 SIGNING = "2026-12-01"
 CREDIT = {"none": "not_checked", "passed": "passed", "failed": "failed"}
+
+
+class _Positions(dict[str | None, int]):  # a result's party id back to the peer's position: a look-up, cheaper than int()
+    def __missing__(self, party: str | None) -> int:
+        self[party] = position = -1 if party is None else int(party)
+        return position
+
+
+POSITION = _Positions()
 pack: docrules.Pack | None = None
 
 
@@ -57,8 +66,8 @@ def facts(app: dict[str, Any]) -> dict[str, Any]:
 def check(app: dict[str, Any]) -> Any:
     assert pack is not None, "load() first"
     result = pack.check(facts(app))
-    docs = [(-1 if item.party is None else int(item.party), item.document, item.copies) for item in result.items]
-    blocks = [(-1 if issue.party is None else int(issue.party), issue.code) for issue in result.issues]
+    docs = [(POSITION[item.party], item.document, item.copies) for item in result.items]
+    blocks = [(POSITION[issue.party], issue.code) for issue in result.issues]
     fund = result.amounts["maintenance_fund"]
     if app["price"] % 200 == 50:  # half up -> half to even (see above)
         fund -= 1

@@ -122,13 +122,13 @@ class _Builder:
                 refusing += [(rule, subject) for rule in reading.refusals]
             if reading.holding:
                 holding += [(rule, subject) for rule in reading.holding]
-        for rule, subject, whose in sorted(minimums):
+        for rule, subject, whose in _ordered(minimums):
             self.minimums.setdefault(-1 if whose is Whose.application or subject < 0 else
                                      principals[subject] if whose is Whose.principal else subject,
                                      []).append(rule)
-        for _, _, amount in sorted(amounts):
+        for _, _, amount in _ordered(amounts):
             self.amounts.setdefault(amount[0], amount)
-        return sorted(refusing), sorted(holding)
+        return _ordered(refusing), _ordered(holding)
 
     def codes(self, whose: int) -> tuple[int, ...] | list[int]:
         """What the rules add to one share, in (rule, subject) order."""
@@ -227,14 +227,16 @@ class _Builder:
             merged = {whose: self.merge(whose) for whose in self.shares}
             received, missing, listed = self.mark_received(merged)
         shares = []
+        parties, minimums, kept = self.facts.parties, self.minimums, self.program.shares
         for whose in sorted(merged if tracked else self.shares):
-            key = None if tracked else (self.party_id(whose), *self.shares[whose], *self.minimums.get(whose, ()))
-            share = None if key is None else self.program.shares.get(key)
+            key = None if tracked else (None if whose < 0 else parties[whose].id, *self.shares[whose],
+                                        *minimums.get(whose, ()))
+            share = None if key is None else kept.get(key)
             if share is None:
                 share = self.share(whose, *(merged[whose] if tracked else self.merge(whose)), received, missing,
                                    listed)
                 if key is not None:
-                    self.program.shares.put(key, share)
+                    kept.put(key, share)
             shares.append(share)
         # in (stage, party, document) and (severity, party, code) order: shares are in party order
         items: list[Item] = []
@@ -309,6 +311,12 @@ class _Builder:
 
 
 _ONE = Decimal(1)
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def _ordered(rows: list[Row]) -> list[Row]:
+    """`rows` sorted (most are empty or one)."""
+    return sorted(rows) if len(rows) > 1 else rows
 
 
 def _amount(value: Decimal | int | float, rate: Decimal) -> int:
