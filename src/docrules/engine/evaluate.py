@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from itertools import repeat
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -47,7 +48,13 @@ def engine_facts(program: Program, vocabulary: Vocabulary, facts: Facts, day: da
         keys += of_principal.keys
     return Rows({"app": application.keys, "party": keys},
                 [("app", "a", application.row(facts.application)),
-                 *(("party", f"p{n}", values) for n, values in enumerate(rows))])
+                 *zip(repeat("party"), _party_ids(len(rows)), rows)])
+
+
+@cache
+def _party_ids(count: int) -> tuple[str, ...]:
+    """The engine's ids of `count` parties (a party's position is in its id: readings.trace_of)."""
+    return tuple(f"p{n}" for n in range(count))
 
 
 @dataclass

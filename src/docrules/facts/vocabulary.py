@@ -249,7 +249,7 @@ class Reader:
 def linked_parties(facts: Facts) -> list[dict[str, list[int]]]:
     """For each party, the positions of the parties that name it in `of`, by their role."""
     linked: list[dict[str, list[int]]] = [{} for _ in facts.parties]
-    if all(p.of is None for p in facts.parties):  # most applications
+    if [p.of for p in facts.parties].count(None) == len(linked):  # most applications: no one is linked
         return linked
     position = {p.id: n for n, p in enumerate(facts.parties)}
     for n, p in enumerate(facts.parties):
