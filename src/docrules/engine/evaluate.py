@@ -328,7 +328,7 @@ def _ordered(rows: list[Row]) -> list[Row]:
 
 def _amount(value: Decimal | int | float, rate: Decimal) -> int:
     """`value` * `rate` in whole units, half up (away from zero); a float by its text."""
-    if type(value) is int:  # most bases (a price in yuan): the same rounding in integers, five times cheaper
+    if type(value) is int:  # most bases (whole units): the same rounding in integers, five times cheaper
         numerator, denominator = _ratio(rate)
         exact = value * numerator
         whole = (2 * abs(exact) + denominator) // (2 * denominator)

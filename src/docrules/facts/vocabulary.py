@@ -214,11 +214,19 @@ class Reader:
     def __init__(self, vocabulary: Vocabulary, scope: Scope, used: frozenset[str], prefix: str) -> None:
         specs = [vocabulary.facts[(scope, name)] for name in sorted(used)]
         given = [spec for spec in specs if spec.computed is None]
-        computed = [spec for spec in specs if spec.computed is not None]
-        self.keys = tuple(prefix + spec.name for spec in [*given, *computed])
+        dated = [spec for spec in specs if isinstance(spec.computed, YearsSince)]
+        counted = [spec for spec in specs if isinstance(spec.computed, CountLinked)]
+        largest = [spec.computed for spec in specs if isinstance(spec.computed, MaxLinked)]
+        self.keys = tuple(prefix + spec.name for spec in [*given, *dated, *counted]) + tuple(
+            prefix + spec.name for spec in specs if isinstance(spec.computed, MaxLinked))
         self._get = _getter(tuple(spec.name for spec in given))
         self._plain = tuple(n for n, spec in enumerate(given) if spec.kind in ("date", "decimal"))
-        self._computed = tuple(_computer(spec.computed) for spec in computed if spec.computed is not None)
+        self._dated = tuple(_computer(spec.computed) for spec in dated if spec.computed is not None)
+        self._linked = tuple(_computer(spec.computed) for spec in counted if spec.computed is not None) + tuple(
+            _computer(computed) for computed in largest)
+        # a party no one names (most): no one counted, and its own value is the largest
+        self._none_counted = [0] * len(counted)
+        self._own = _getter(tuple(computed.fact for computed in largest))
         self._unknown = [None] * len(self.keys)
 
     def row(self, fact: Any) -> list[Any]:
@@ -240,8 +248,14 @@ class Reader:
                 out.append(self._unknown)
                 continue
             values = self.row(party)
-            for compute in self._computed:
+            for compute in self._dated:
                 values.append(compute(parties, n, day, linked[n]))
+            if linked[n]:
+                for compute in self._linked:
+                    values.append(compute(parties, n, day, linked[n]))
+            else:
+                values += self._none_counted
+                values += map(_plain, self._own(party))
             out.append(values)
         return out
 
