@@ -3,6 +3,7 @@ checklist lines, issues and questions, merging lines that several rules ask for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -401,22 +402,32 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
     principals, order = trace.principals, vocabulary.order
     for subject, reading, frame in trace.readings:
-        for rule_index, rule, (alias, prop, principal, scope, fact, given) in reading.unknowns:
-            bound = (frame or trace.asks[(rule_index, subject)]).get(alias)
-            if bound is None:
-                continue
-            keys = wanted.get((bound, prop))
-            if keys is None:
-                keys = wanted[(bound, prop)] = []
-                if trace.engine.value(bound, prop) is None:
-                    owner = -1 if scope == "application" else int(bound[1:])
-                    if principal:
-                        owner = principals[owner]
-                    keys += [(owner, given)] if given >= 0 else [
-                        (target, order[("application" if target < 0 else "party", name)])
-                        for target, name in vocabulary.inputs(scope, fact, owner, facts)]
-            for key in keys:
-                asked.setdefault(key, {}).setdefault(rule, (0, rule_index))
+        for (alias, prop, principal, scope, fact, given), ranked in reading.asking:
+            if frame is not None:
+                bound_by: Iterable[tuple[str | None, tuple[tuple[str, tuple[int, int]], ...]]] = (
+                    (frame.get(alias), ranked),)
+            else:  # the engine's own report: each rule's match has a frame of its own
+                bound_by = [(trace.asks[(rank[1], subject)].get(alias), ((rule, rank),)) for rule, rank in ranked]
+            for bound, rules in bound_by:
+                if bound is None:
+                    continue
+                keys = wanted.get((bound, prop))
+                if keys is None:
+                    keys = wanted[(bound, prop)] = []
+                    if trace.engine.value(bound, prop) is None:
+                        owner = -1 if scope == "application" else int(bound[1:])
+                        if principal:
+                            owner = principals[owner]
+                        keys += [(owner, given)] if given >= 0 else [
+                            (target, order[("application" if target < 0 else "party", name)])
+                            for target, name in vocabulary.inputs(scope, fact, owner, facts)]
+                for key in keys:
+                    listed = asked.get(key)
+                    if listed is None:
+                        asked[key] = dict(rules)
+                    else:
+                        for rule, rank in rules:
+                            listed.setdefault(rule, rank)
     for rule_index, subject in holding:
         holder = facts.application if subject < 0 else facts.parties[subject]
         effects = program.effects[rule_index]

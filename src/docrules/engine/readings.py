@@ -23,8 +23,8 @@ class Reading(NamedTuple):
     fires: tuple[int, ...]  # rules whose condition held, in rule order
     asks: tuple[int, ...]  # rules the engine could not decide, in rule order
     # of those, the ones that do not also hold and whose questions a result asks: each fact they may
-    # ask, with the rule's index and id
-    unknowns: tuple[tuple[int, str, Unknown], ...]
+    # ask, with the rules asking it (id, and rank: (0, index)), in rule order
+    asking: tuple[tuple[Unknown, tuple[tuple[str, tuple[int, int]], ...]], ...]
     tests: tuple[tuple[int, int], ...]  # (rule, test) for each test that held
     own: tuple[int, ...]  # the subject's own share: all of an application rule's; a party's as a principal
     as_member: tuple[int, ...]  # a party's own share when it belongs to a principal
@@ -72,10 +72,18 @@ def read(program: Program, names: tuple[str, ...], application: bool) -> Reading
     holding = tuple(rule for rule, e in effects if e.ask)
     return Reading(
         tuple(held), tuple(sorted(asks)),
-        tuple((rule, program.effects[rule].rule, unknown) for rule in sorted(asks) if rule not in fires
-              for unknown in program.unknowns.get(rule, ())),
+        _asking(program, [rule for rule in sorted(asks) if rule not in fires]),
         tuple(sorted(tests)), tuple(own), tuple(as_member), tuple(up), tuple(to_application),
         minimums, amounts, refusals, holding, bool(minimums or amounts or refusals or holding))
+
+
+def _asking(program: Program, undecided: list[int]
+            ) -> tuple[tuple[Unknown, tuple[tuple[str, tuple[int, int]], ...]], ...]:
+    by_unknown: dict[Unknown, dict[str, tuple[int, int]]] = {}
+    for rule in undecided:
+        for unknown in program.unknowns.get(rule, ()):
+            by_unknown.setdefault(unknown, {})[program.effects[rule].rule] = (0, rule)
+    return tuple((unknown, tuple(rules.items())) for unknown, rules in by_unknown.items())
 
 
 class Trace(NamedTuple):  # a tuple: made on every check, and a class of ours costs a microsecond more

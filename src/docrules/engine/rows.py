@@ -16,13 +16,14 @@ class Rows:
     does not have. The first fact is the anchor (the application). Read only: rows are shared with the
     trace of the check."""
 
-    __slots__ = ("_at", "_by_id", "_dicts", "facts", "keys")
+    __slots__ = ("_at", "_by_id", "_dicts", "_index", "facts", "keys")
 
     def __init__(self, keys: dict[str, tuple[str, ...]], facts: list[Fact]) -> None:
         self.keys, self.facts = keys, facts
         self._dicts: list[dict[str, Any]] | None = None
         self._by_id: dict[str, dict[str, Any]] | None = None
         self._at: dict[str, int] | None = None
+        self._index: dict[str, dict[str, int]] = {}
 
     @classmethod
     def of(cls, dicts: Sequence[dict[str, Any]]) -> Rows:
@@ -50,8 +51,9 @@ class Rows:
         """One property of one fact (None: the fact does not have it), without making the JSON objects."""
         if self._at is None:
             self._at = {fact_id: n for n, (_, fact_id, _) in enumerate(self.facts)}
+            self._index = {kind: _positions(keys) for kind, keys in self.keys.items()}
         kind, _, values = self.facts[self._at[fact_id]]
-        n = _positions(self.keys[kind]).get(prop)
+        n = self._index[kind].get(prop)
         return None if n is None else values[n]
 
     def by_id(self) -> dict[str, dict[str, Any]]:
