@@ -15,15 +15,13 @@ from .rows import Rows
 
 
 class Reading(NamedTuple):
-    """What the engine rules matched about one subject (the application or one party) mean: which
-    pack rules hold, which it could not decide, which tests held (traced programs); and, worked out
-    here once instead of per check, what the rules that hold add to whose part of the result (codes:
-    rule * 8 + REACH bits, in rule order)."""
+    """What the engine rules matched about one subject (the application or one party) mean, worked
+    out here once instead of per check: what the pack rules that hold add to whose part of the result
+    (codes: rule * 8 + REACH bits, in rule order), the facts the rules it could not decide may ask,
+    and which tests held (traced programs)."""
 
-    fires: tuple[int, ...]  # rules whose condition held, in rule order
-    asks: tuple[int, ...]  # rules the engine could not decide, in rule order
-    # of those, the ones that do not also hold and whose questions a result asks: each fact they may
-    # ask, with the rules asking it (id, and rank: (0, index)), in rule order
+    # of the rules the engine could not decide, those that do not also hold and whose questions a
+    # result asks: each fact they may ask, with the rules asking it (id, and rank: (0, index))
     asking: tuple[tuple[Unknown, tuple[tuple[str, tuple[int, int]], ...]], ...]
     tests: tuple[tuple[int, int], ...]  # (rule, test) for each test that held
     own: tuple[int, ...]  # the subject's own share: all of an application rule's; a party's as a principal
@@ -71,7 +69,6 @@ def read(program: Program, names: tuple[str, ...], application: bool) -> Reading
     refusals = tuple(rule for rule, e in effects if e.reject is not None)
     holding = tuple(rule for rule, e in effects if e.ask)
     return Reading(
-        tuple(held), tuple(sorted(asks)),
         _asking(program, [rule for rule in sorted(asks) if rule not in fires]),
         tuple(sorted(tests)), tuple(own), tuple(as_member), tuple(up), tuple(to_application),
         minimums, amounts, refusals, holding, bool(minimums or amounts or refusals or holding))
@@ -79,6 +76,7 @@ def read(program: Program, names: tuple[str, ...], application: bool) -> Reading
 
 def _asking(program: Program, undecided: list[int]
             ) -> tuple[tuple[Unknown, tuple[tuple[str, tuple[int, int]], ...]], ...]:
+    """Each fact the `undecided` rules may ask, with those rules in rule order: many ask the same."""
     by_unknown: dict[Unknown, dict[str, tuple[int, int]]] = {}
     for rule in undecided:
         for unknown in program.unknowns.get(rule, ()):
