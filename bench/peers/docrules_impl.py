@@ -31,7 +31,9 @@ SIGNING = "2026-12-01"
 CREDIT = {"none": "not_checked", "passed": "passed", "failed": "failed"}
 
 
-class _Positions(dict[str | None, int]):  # a result's party id back to the peer's position: a look-up, cheaper than int()
+class _Positions(dict[str | None, int]):
+    """A result's party id back to the peer's position: a look-up, cheaper than int() on every item."""
+
     def __missing__(self, party: str | None) -> int:
         self[party] = position = -1 if party is None else int(party)
         return position
