@@ -43,7 +43,8 @@ def _both(pack: docrules.Pack, data: Any) -> tuple[str, str]:
         except docrules.DocrulesError as exc:
             return "\n".join(d.render() for d in exc.diagnostics)
 
-    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16), pieces=Memo(16)))
+    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16), pieces=Memo(16),
+                                                         questions=Memo(16)))
 
 
 def _same(pack: docrules.Pack, cases: list[Any]) -> None:
@@ -111,7 +112,7 @@ def _pydantic(result: docrules.Result) -> str:
     return result.model_dump_json(indent=None)
 
 
-def test_the_kept_json_of_items_and_issues_is_pydantics_own() -> None:
+def test_the_kept_json_of_items_issues_and_questions_is_pydantics_own() -> None:
     files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
     cases: list[Any] = [docrules.read_facts(p) for p in files] + applications(1_000, seed=5)
     checked = 0
@@ -125,11 +126,15 @@ def test_the_kept_json_of_items_and_issues_is_pydantics_own() -> None:
     assert checked > 500
 
 
-def test_a_copy_with_other_items_or_issues_is_serialized_in_full() -> None:
+def test_a_copy_with_other_items_issues_or_questions_is_serialized_in_full() -> None:
     result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
-    assert len(result.items) > 1 and result.issues
-    for copy in (result.model_copy(update={"items": result.items[1:]}), result.model_copy(update={"issues": ()})):
-        assert copy.model_dump_json() == _pydantic(copy) != result.model_dump_json()
+    asking = PACK.check(docrules.read_facts(ROOT / "fixtures" / "first-visit-unknowns.json"),
+                        today=TODAY)
+    assert len(result.items) > 1 and result.issues and asking.questions
+    for copy, original in ((result.model_copy(update={"items": result.items[1:]}), result),
+                           (result.model_copy(update={"issues": ()}), result),
+                           (asking.model_copy(update={"questions": asking.questions[1:]}), asking)):
+        assert copy.model_dump_json() == _pydantic(copy) != original.model_dump_json()
     same = result.model_copy(update={"status": docrules.Status.ready})
     assert same.model_dump_json() == _pydantic(same)
 

@@ -105,17 +105,18 @@ class PackInfo(_Out):
 
 
 class Spliced:
-    """The JSON of each of a result's items and issues, as the evaluator keeps it with the finished
-    pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
-    was made for: a copy of the result with other items or issues is serialized in full. A cache, it
-    never makes two results unequal (pydantic compares private attributes)."""
+    """The JSON of each of a result's items, issues and questions, as the evaluator keeps it with the
+    finished pieces it shares between results (engine/evaluate.py). It belongs to the very tuples it
+    was made for: a copy of the result with other items, issues or questions is serialized in full. A
+    cache, it never makes two results unequal (pydantic compares private attributes)."""
 
-    __slots__ = ("issues", "issues_json", "items", "items_json")
+    __slots__ = ("issues", "issues_json", "items", "items_json", "questions", "questions_json")
 
-    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], items_json: list[str],
-                 issues_json: list[str]) -> None:
+    def __init__(self, items: tuple[Item, ...], issues: tuple[Issue, ...], questions: tuple[Question, ...],
+                 items_json: list[str], issues_json: list[str], questions_json: list[str]) -> None:
         # the pieces' JSON, joined only when the result is serialized: many callers never do
-        self.items, self.issues, self.items_json, self.issues_json = items, issues, items_json, issues_json
+        self.items, self.issues, self.questions = items, issues, questions
+        self.items_json, self.issues_json, self.questions_json = items_json, issues_json, questions_json
 
     def __eq__(self, other: object) -> bool:
         return other is None or isinstance(other, Spliced)
@@ -135,15 +136,14 @@ class Result(_Out):
     _spliced: Spliced | None = PrivateAttr(default=None)
 
     @classmethod
-    def assembled(cls, spliced: Spliced, *, status: Status, questions: tuple[Question, ...],
-                  amounts: dict[str, int], pack: PackInfo, as_of: date,
+    def assembled(cls, spliced: Spliced, *, status: Status, amounts: dict[str, int], pack: PackInfo, as_of: date,
                   settings: dict[str, int | float | bool | str | tuple[str, ...]]) -> Result:
         """A result of parts validated already, with the JSON of its items and issues: what
         `model_construct` makes when given every field and the private `_spliced`, without its walk
         over the fields' aliases and defaults, which costs a check more than the rest of this
         (tests/test_results_shared.py holds the two equal)."""
         result = cls.__new__(cls)
-        fields = {"status": status, "items": spliced.items, "issues": spliced.issues, "questions": questions,
+        fields = {"status": status, "items": spliced.items, "issues": spliced.issues, "questions": spliced.questions,
                   "amounts": amounts, "pack": pack, "as_of": as_of, "settings": settings}
         object.__setattr__(result, "__dict__", fields)
         object.__setattr__(result, "__pydantic_fields_set__", set(fields))
@@ -153,16 +153,18 @@ class Result(_Out):
 
     def model_dump_json(self, **kwargs: Any) -> str:
         """Pydantic's JSON of the result. Called as the service and batch call it (no options), the
-        items' and issues' JSON kept by the evaluator is spliced in instead of serializing the most of
-        the result again: the same bytes, as each piece's JSON is pydantic's own."""
+        items', issues' and questions' JSON kept by the evaluator is spliced in instead of serializing
+        the most of the result again: the same bytes, as each piece's JSON is pydantic's own."""
         private = self.__pydantic_private__  # not `self._spliced`: pydantic's look-up of it costs more than a splice
         spliced = private.get("_spliced") if private else None
-        if kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues:
+        if (kwargs or spliced is None or spliced.items is not self.items or spliced.issues is not self.issues
+                or spliced.questions is not self.questions):
             return super().model_dump_json(**kwargs)
         rest = super().model_dump_json(exclude=_SPLICED)
-        after_status = rest.index(",")  # the first field, one word: the items and issues follow it
+        after_status = rest.index(",")  # the first field, one word: the items, issues and questions follow it
         return "".join((rest[:after_status], ',"items":[', ",".join(spliced.items_json), '],"issues":[',
-                        ",".join(spliced.issues_json), "]", rest[after_status:]))
+                        ",".join(spliced.issues_json), '],"questions":[', ",".join(spliced.questions_json), "]",
+                        rest[after_status:]))
 
 
-_SPLICED = {"items", "issues"}
+_SPLICED = {"items", "issues", "questions"}

@@ -30,7 +30,7 @@ from ..pack.conditions import And, Cmp, Const, Expr, Known, Literal_, Not, Or, R
 from ..pack.model import RuleDef, RulePack, SettingValue
 from ..pack.texts import fill
 from ..pack.validate import ALIAS_SCOPE, derived_facts
-from ..results import Issue, Item, PackInfo, Text
+from ..results import Issue, Item, PackInfo, Question, Text
 from .effects import Effects, Share, rule_effects
 from .memo import Memo
 
@@ -111,6 +111,9 @@ class Program:
     shares: Memo[Hashable, Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
     pieces: Memo[str, tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False,
                                                          repr=False)
+    # the questions results ask, with their JSON, by (party, fact, rules)
+    questions: Memo[tuple[str | None, str, tuple[str, ...]], tuple[Question, str]] = field(
+        default_factory=lambda: Memo(2048), compare=False, repr=False)
     # what each subject's engine rules mean (engine/readings.py), by those rules: as many as the engine
     # cache has answers, each some hundreds of bytes
     readings: Memo[tuple[str, ...], Reading] = field(default_factory=lambda: Memo(16_384), compare=False,

@@ -222,7 +222,7 @@ class _Builder:
                 listed[key] = [{"party": self.party_id(party), "document": documents[doc]} for _, party, doc in short]
         return received, missing, listed
 
-    def finish(self) -> Spliced:
+    def finish(self) -> tuple[tuple[Item, ...], tuple[Issue, ...], list[str], list[str]]:
         """The result's items and issues in order, with their JSON, from every share: finished ones from
         the program's memo, the others merged and validated (and kept). Documents handed in change lines
         and issues, so a check that tracks them shares nothing."""
@@ -261,7 +261,7 @@ class _Builder:
                 if share.issues[severity]:
                     issues.extend(share.issues[severity])
                     issues_json.extend(share.issues_json[severity])
-        return Spliced(tuple(items), tuple(issues), items_json, issues_json)
+        return tuple(items), tuple(issues), items_json, issues_json
 
     def share(self, whose: int, lines: dict[tuple[int, int], _Line], issues: dict[tuple[int, int], _Line],
               received: dict[_Key, dict[str, int]], missing: dict[_Key, bool],
@@ -344,11 +344,6 @@ def _ratio(rate: Decimal) -> tuple[int, int]:
 
 
 @cache
-def _questions_adapter() -> TypeAdapter[tuple[Question, ...]]:
-    return TypeAdapter(tuple[Question, ...])
-
-
-@cache
 def _share_adapter() -> TypeAdapter[tuple[tuple[Item, ...], tuple[Issue, ...]]]:
     """Made on first use: it costs milliseconds that commands checking nothing need not pay."""
     return TypeAdapter(tuple[tuple[Item, ...], tuple[Issue, ...]])
@@ -377,21 +372,38 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     refusing, holding = b.gather(trace.readings)
     if refusing:
         raise FactsError([_refusal(program.effects[rule], subject) for rule, subject in refusing])
-    finished = b.finish()
-    questions = _questions(program, vocabulary, facts, trace, holding)
+    items, issues, items_json, issues_json = b.finish()
+    questions, questions_json = _kept_questions(program, _questions(program, vocabulary, facts, trace, holding))
     amounts = {}
     for name, base, rate in b.amounts.values():
         amounts[name] = _amount(getattr(facts.application, base), rate)
-    # Everything is validated already (the shares, the program's parts) or made here of checked parts,
-    # and constructing the result costs a fraction of validating it again.
+    # Everything is validated already (the shares, the questions, the program's parts) or made here of
+    # checked parts, and constructing the result costs a fraction of validating it again.
     return Result.assembled(
-        finished, status=_status({issue.severity for issue in finished.issues}, bool(questions)),
-        questions=_questions_adapter().validate_python(questions) if questions else (),
+        Spliced(items, issues, questions, items_json, issues_json, questions_json),
+        status=_status({issue.severity for issue in issues}, bool(questions)),
         amounts=dict(sorted(amounts.items())), pack=program.info, as_of=day, settings=dict(program.result_settings))
 
 
+def _kept_questions(program: Program, asked: list[tuple[str | None, str, tuple[str, ...]]]
+                    ) -> tuple[tuple[Question, ...], list[str]]:
+    """The questions (party, fact, rules) as result models with their JSON, each kept by the program
+    once validated: most checks ask the same few."""
+    questions, texts = [], []
+    for key in asked:
+        found = program.questions.get(key)
+        if found is None:
+            party, fact, rules = key
+            question = Question.model_validate({"party": party, "fact": fact, "rules": rules})
+            found = (question, question.model_dump_json())
+            program.questions.put(key, found)
+        questions.append(found[0])
+        texts.append(found[1])
+    return tuple(questions), texts
+
+
 def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,
-               holding: list[tuple[int, int]]) -> list[dict[str, Any]]:
+               holding: list[tuple[int, int]]) -> list[tuple[str | None, str, tuple[str, ...]]]:
     """For each rule the engine could not decide, the missing facts it names — or, for a computed
     fact such as an age, the given facts it is computed from that are missing; and for each rule that
     holds (`holding`: (rule, subject) in that order), the facts it asks to be known that are missing."""
@@ -438,8 +450,8 @@ def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Tr
     if not asked:
         return []
     names = list(vocabulary.facts)
-    return [{"party": None if target < 0 else facts.parties[target].id, "fact": names[n][1],
-             "rules": sorted(rules, key=rules.__getitem__)} for (target, n), rules in sorted(asked.items())]
+    return [(None if target < 0 else facts.parties[target].id, names[n][1], tuple(sorted(rules, key=rules.__getitem__)))
+            for (target, n), rules in sorted(asked.items())]
 
 
 def _status(severities: set[IssueSeverity], questions: bool) -> Status:
