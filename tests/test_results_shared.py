@@ -22,7 +22,7 @@ from bench.generate import Generator, applications
 from docrules.engine.compile import Program
 from docrules.engine.evaluate import build, match
 from docrules.engine.memo import Memo
-from docrules.results import Spliced
+from docrules.results import Piece, Spliced, for_party
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 27)
@@ -43,8 +43,18 @@ def _both(pack: docrules.Pack, data: Any) -> tuple[str, str]:
         except docrules.DocrulesError as exc:
             return "\n".join(d.render() for d in exc.diagnostics)
 
-    return json_of(program), json_of(dataclasses.replace(program, shares=Memo(16), pieces=Memo(16),
-                                                         questions=Memo(16)))
+    return json_of(program), json_of(dataclasses.replace(program, shares=_Forgetful(), pieces=_Forgetful(),
+                                                         questions=_Forgetful(), templates=_Forgetful()))
+
+
+class _Forgetful(Memo[Any, Any]):
+    """A memo that remembers nothing: a check built with it is built from nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(16)
+
+    def get(self, key: Any) -> None:
+        return None
 
 
 def _same(pack: docrules.Pack, cases: list[Any]) -> None:
@@ -91,6 +101,18 @@ def test_the_memo_is_bounded_and_keeps_what_is_used() -> None:
     assert memo.stats().size <= 4
 
 
+def test_what_is_asked_once_is_not_kept() -> None:
+    memo: Memo[tuple[str], str] = Memo(4)
+    memo.put_if_asked_again(("once",), "1")
+    assert memo.get(("once",)) is None and memo.stats().size == 0
+    memo.put_if_asked_again(("twice",), "2")
+    memo.put_if_asked_again(("twice",), "2")
+    assert memo.get(("twice",)) == "2"
+    for n in range(10):  # what it remembers of keys asked once is bounded too
+        memo.put_if_asked_again((str(n),), "n")
+    assert len(memo._asked) <= 4
+
+
 def test_shared_pieces_cannot_be_changed_through_a_result() -> None:
     facts = docrules.read_facts(ROOT / "fixtures" / "local-couple-mortgage.toml")
     first, second = PACK.check(facts, today=TODAY), PACK.check(facts, today=TODAY)
@@ -112,9 +134,31 @@ def _pydantic(result: docrules.Result) -> str:
     return result.model_dump_json(indent=None)
 
 
+def _renamed(data: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """`data` with every party id changed (and each `of` and received document naming it)."""
+    ids = {p["id"]: f"{p['id']}{suffix}" for p in data["parties"]}
+    return {**data, "parties": [{**p, "id": ids[p["id"]], **({"of": ids[p["of"]]} if p.get("of") else {})}
+                                for p in data["parties"]],
+            **({"received": [{**r, "party": ids.get(r.get("party"), r.get("party"))} for r in data["received"]]}
+               if data.get("received") is not None else {})}
+
+
+def test_a_share_made_for_one_party_serves_a_party_of_another_id() -> None:
+    """Integrators often give parties ids of their own, unique to each application: a share made for
+    one id is copied for another (Program.templates), and the result is the one built from nothing."""
+    pack = docrules.load_pack()
+    data = applications(300, seed=21)
+    for n, facts in enumerate(data):
+        _same(pack, [_renamed(facts, f"-a{n}"), _renamed(facts, f"-b{n}")])
+    _same(pack, [_renamed(facts, ' "quoted" \\ 名字 \n') for facts in data[:20]])  # JSON escapes the ids
+    program = pack.program(TODAY)[0]
+    assert program.templates.stats().hits > 300
+
+
 def test_the_kept_json_of_items_issues_and_questions_is_pydantics_own() -> None:
     files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
     cases: list[Any] = [docrules.read_facts(p) for p in files] + applications(1_000, seed=5)
+    cases += [_renamed(data, f' "{n}" \\ 名字') for n, data in enumerate(applications(200, seed=6))]
     checked = 0
     for data in cases:
         try:
@@ -157,6 +201,25 @@ def test_an_assembled_result_is_what_model_construct_makes() -> None:
         assert getattr(result, attribute) == getattr(constructed, attribute), attribute
     assert list(result.__dict__) == list(constructed.__dict__)
     assert result.model_dump_json() == constructed.model_dump_json() == _pydantic(result)
+
+
+def test_a_piece_for_another_party_is_what_model_copy_makes() -> None:
+    """`for_party` skips model_copy's generic copy: it must leave the instance exactly as model_copy
+    does (a pydantic upgrade that changes that fails here)."""
+    result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
+    assert result.items and result.issues
+    for piece in result.items:
+        _copied_alike(piece)
+    for issue in result.issues:
+        _copied_alike(issue)
+
+
+def _copied_alike(piece: Piece) -> None:
+    copied, made = piece.model_copy(update={"party": "other"}), for_party(piece, "other")
+    for attribute in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(made, attribute) == getattr(copied, attribute), attribute
+    assert list(made.__dict__) == list(copied.__dict__) and type(made) is type(copied)
+    assert made == copied and made.model_dump_json() == copied.model_dump_json()
 
 
 def test_the_minimums_of_copies_that_apply_are_part_of_a_share(mini_copy: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -96,6 +96,20 @@ class Question(_Out):
     party: str | None
     fact: str
     rules: tuple[str, ...]
+
+
+Piece = TypeVar("Piece", Item, Issue)
+
+
+def for_party(piece: Piece, party: str) -> Piece:
+    """`piece` (a checklist line or an issue) of another party: what `model_copy(update={"party": party})`
+    makes, without its generic copy (tests/test_results_shared.py holds the two equal)."""
+    copy = type(piece).__new__(type(piece))
+    object.__setattr__(copy, "__dict__", {**piece.__dict__, "party": party})
+    object.__setattr__(copy, "__pydantic_fields_set__", {*piece.__pydantic_fields_set__, "party"})
+    object.__setattr__(copy, "__pydantic_extra__", None)
+    object.__setattr__(copy, "__pydantic_private__", None)
+    return copy
 
 
 class PackInfo(_Out):

@@ -109,6 +109,10 @@ class Program:
     # kept once with its JSON in `pieces` (by that JSON): shares of different parties' results mostly
     # hold the same few hundred. A share is some 1 KB, a piece some 2.5 KB: at most some 15 MB.
     shares: Memo[Hashable, Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    # ... and, by the same key less the party's id, one such share with the id it was made for: a party
+    # of another id (ids are often an application's own) gets a copy with its id, not a new share
+    templates: Memo[Hashable, tuple[Share, str]] = field(default_factory=lambda: Memo(4096), compare=False,
+                                                         repr=False)
     pieces: Memo[str, tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False,
                                                          repr=False)
     # the questions results ask, with their JSON, by (party, fact, rules)

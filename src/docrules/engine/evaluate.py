@@ -12,12 +12,13 @@ from itertools import repeat
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
+from pydantic_core import to_json
 
 from ..diagnostics import Diagnostic, FactsError
 from ..facts.model import Facts
 from ..facts.vocabulary import Vocabulary, linked_parties
 from ..pack.model import RulePack, Whose
-from ..results import Issue, IssueSeverity, Item, Question, Result, Spliced, Status, Text
+from ..results import Issue, IssueSeverity, Item, Piece, Question, Result, Spliced, Status, Text, for_party
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Ruleset
 from .effects import REACH, SEVERITIES, SUBJECT, Effects, Share
@@ -76,7 +77,6 @@ class _Line:
 
 _Key = tuple[int, int, int]  # (stage or severity, party position or -1, document or issue code)
 _Listed = dict[tuple[int, int], list[dict[str, str | None]]]  # (severity, code) → the lines an issue lists
-Piece = TypeVar("Piece", Item, Issue)
 
 
 class _Builder:
@@ -237,14 +237,21 @@ class _Builder:
         shares = []
         parties, minimums, kept = self.facts.parties, self.minimums, self.program.shares
         for whose in sorted(merged if tracked else self.shares):
-            key = None if tracked else (None if whose < 0 else parties[whose].id, *self.shares[whose],
-                                        *minimums.get(whose, ()))
+            party = None if whose < 0 else parties[whose].id
+            key = None if tracked else (party, *self.shares[whose], *minimums.get(whose, ()))
             share = None if key is None else kept.get(key)
+            if share is None and key is not None and party is not None:
+                template = self.program.templates.get(key[1:])
+                if template is not None:  # kept for this party only when it comes again
+                    share = _for_party(*template, party)
+                    kept.put_if_asked_again(key, share)
             if share is None:
                 share = self.share(whose, *(merged[whose] if tracked else self.merge(whose)), received, missing,
                                    listed)
                 if key is not None:
                     kept.put(key, share)
+                    if party is not None:
+                        self.program.templates.put(key[1:], (share, party))
             shares.append(share)
         # in (stage, party, document) and (severity, party, code) order: shares are in party order
         items: list[Item] = []
@@ -316,6 +323,22 @@ class _Builder:
             return piece, text
         assert isinstance(found[0], type(piece))  # the JSON of an item and of an issue never match
         return found[0], found[1]
+
+
+def _for_party(share: Share, was: str, party: str) -> Share:
+    """`share`, made for the party with id `was`, for the party with id `party`: a share depends on the
+    rules that fired and on no id but its own, which is each piece's `party` (its JSON's first `party`
+    key: a JSON string never holds an unescaped quote, so the text cannot occur inside one)."""
+    old, new = f',"party":{to_json(was).decode()}', f',"party":{to_json(party).decode()}'
+
+    def moved(by_order: tuple[tuple[Piece, ...], ...]) -> tuple[tuple[Piece, ...], ...]:
+        return tuple(tuple(for_party(piece, party) for piece in pieces) for pieces in by_order)
+
+    def moved_json(by_order: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(text.replace(old, new, 1) for text in texts) for texts in by_order)
+
+    return Share(moved(share.items), moved(share.issues), moved_json(share.items_json),
+                 moved_json(share.issues_json))
 
 
 _ONE = Decimal(1)

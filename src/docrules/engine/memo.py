@@ -39,6 +39,7 @@ class Memo(Generic[K, V]):
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._asked: set[int] = set()  # hashes of keys put only if asked again
 
     def get(self, key: K) -> V | None:
         found = self._young.get(key)
@@ -69,6 +70,17 @@ class Memo(Generic[K, V]):
             self._young[key] = value
             if len(self._young) >= max(self.limit // 2, 1):
                 self._old, self._young = self._young, {}
+
+    def put_if_asked_again(self, key: K, value: V) -> None:
+        """`put`, but only for a key asked for before (whose last answer was not kept): what is asked
+        once, as an application's own party ids are, never takes the place of what is asked again."""
+        asked = hash(key)
+        if asked in self._asked:
+            self.put(key, value)
+        else:
+            if len(self._asked) >= self.limit:
+                self._asked.clear()
+            self._asked.add(asked)
 
     def stats(self) -> Stats:
         return Stats(len(self._young) + len(self._old), self.limit, self.hits, self.misses)
