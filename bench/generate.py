@@ -125,3 +125,15 @@ def _drop(data: dict[str, Any], path: str) -> None:
 def applications(count: int, seed: int = 5, pack: docrules.Pack | None = None) -> list[dict[str, Any]]:
     generator = Generator(pack or docrules.load_pack(), seed)
     return [generator.application() for _ in range(count)]
+
+
+def with_own_ids(data: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """`data` with every party id made its own (`suffix` added), as an integrator's database gives ids
+    that no other application shares; each `of` and received document follows its party."""
+    ids = {p["id"]: f"{p['id']}{suffix}" for p in data["parties"]}
+    parties = [{**p, "id": ids[p["id"]], **({"of": ids[p["of"]]} if p.get("of") in ids else {})}
+               for p in data["parties"]]
+    out = {**data, "parties": parties}
+    if data.get("received") is not None:
+        out["received"] = [{**r, "party": ids.get(r.get("party"), r.get("party"))} for r in data["received"]]
+    return out

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import docrules
-from bench.generate import Generator, applications
+from bench.generate import Generator, applications, with_own_ids
 from docrules.engine.compile import Program
 from docrules.engine.evaluate import build, match
 from docrules.engine.memo import Memo
@@ -134,23 +134,14 @@ def _pydantic(result: docrules.Result) -> str:
     return result.model_dump_json(indent=None)
 
 
-def _renamed(data: dict[str, Any], suffix: str) -> dict[str, Any]:
-    """`data` with every party id changed (and each `of` and received document naming it)."""
-    ids = {p["id"]: f"{p['id']}{suffix}" for p in data["parties"]}
-    return {**data, "parties": [{**p, "id": ids[p["id"]], **({"of": ids[p["of"]]} if p.get("of") else {})}
-                                for p in data["parties"]],
-            **({"received": [{**r, "party": ids.get(r.get("party"), r.get("party"))} for r in data["received"]]}
-               if data.get("received") is not None else {})}
-
-
 def test_a_share_made_for_one_party_serves_a_party_of_another_id() -> None:
     """Integrators often give parties ids of their own, unique to each application: a share made for
     one id is copied for another (Program.templates), and the result is the one built from nothing."""
     pack = docrules.load_pack()
     data = applications(300, seed=21)
     for n, facts in enumerate(data):
-        _same(pack, [_renamed(facts, f"-a{n}"), _renamed(facts, f"-b{n}")])
-    _same(pack, [_renamed(facts, ' "quoted" \\ 名字 \n') for facts in data[:20]])  # JSON escapes the ids
+        _same(pack, [with_own_ids(facts, f"-a{n}"), with_own_ids(facts, f"-b{n}")])
+    _same(pack, [with_own_ids(facts, ' "quoted" \\ 名字 \n') for facts in data[:20]])  # JSON escapes the ids
     program = pack.program(TODAY)[0]
     assert program.templates.stats().hits > 300
 
@@ -158,7 +149,7 @@ def test_a_share_made_for_one_party_serves_a_party_of_another_id() -> None:
 def test_the_kept_json_of_items_issues_and_questions_is_pydantics_own() -> None:
     files = sorted((ROOT / "fixtures").glob("*.toml")) + sorted((ROOT / "fixtures").glob("*.json"))
     cases: list[Any] = [docrules.read_facts(p) for p in files] + applications(1_000, seed=5)
-    cases += [_renamed(data, f' "{n}" \\ 名字') for n, data in enumerate(applications(200, seed=6))]
+    cases += [with_own_ids(data, f' "{n}" \\ 名字') for n, data in enumerate(applications(200, seed=6))]
     checked = 0
     for data in cases:
         try:
