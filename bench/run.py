@@ -32,11 +32,11 @@ import sys
 import tempfile
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 if __package__ in (None, ""):  # run as `python bench/run.py`: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -95,7 +95,27 @@ def check_process_ms(rounds: int = 5) -> list[float]:
     return out
 
 
-def timed(check: Callable[[dict[str, Any]], object], facts: list[dict[str, Any]], count: int) -> Timing:
+class _OwnIds(Sequence[dict[str, Any]]):
+    """`count` checks of `data` in turn, each made as it is taken (outside the timing) with party ids of
+    its own: holding them all would count in the RSS figures."""
+
+    def __init__(self, data: list[dict[str, Any]], count: int) -> None:
+        self.data, self.checks = data, count
+
+    def __len__(self) -> int:
+        return self.checks
+
+    @overload
+    def __getitem__(self, n: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, n: slice) -> Sequence[dict[str, Any]]: ...
+    def __getitem__(self, n: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
+        if isinstance(n, slice):
+            raise TypeError("one check at a time")
+        return with_own_ids(self.data[n % len(self.data)], f"-{n}")
+
+
+def timed(check: Callable[[dict[str, Any]], object], facts: Sequence[dict[str, Any]], count: int) -> Timing:
     times = array("q", bytes(8 * count))  # no object per sample: RSS growth is the checker's own
     cpu = array("q", bytes(8 * count))
     start_rss = rss_mib()
@@ -185,9 +205,17 @@ def main() -> int:
     default = docrules.load_pack()
     default_data = applications(args.apps, seed=args.seed, pack=default)
     current = timed(lambda d: check_json(default, d), default_data, args.checks)
+    caches = []  # the engine caches as those runs left them
+    for label, checked in (("floor_pack", pack), ("default pack", default)):
+        for key, (_, ruleset) in sorted(checked._programs.items()):
+            stats = ruleset.cache_stats()
+            caches.append(f"engine-answer cache, {label}, policy period {key[0]}: {stats.size:,}/{stats.limit:,} "
+                          f"answers (whole facts and groups), hit rate {stats.hit_rate:.1%} of look-ups; "
+                          f"{ruleset.sessions:,} engine sessions for {ruleset.checks:,} checks (the checks cycle "
+                          f"through {args.apps:,} applications: each is checked about "
+                          f"{args.checks / args.apps:.0f} times)")
     # the same applications, every check's parties with ids of their own (an integrator's database ids)
-    own_ids = [with_own_ids(default_data[n % len(default_data)], f"-{n}") for n in range(args.checks)]
-    owned = timed(lambda d: check_json(default, d), own_ids, args.checks)
+    owned = timed(lambda d: check_json(default, d), _OwnIds(default_data, args.checks), args.checks)
 
     print(f"docrules benchmark: {args.apps} generated applications (seed {args.seed}), {args.checks} checks "
           f"(floor {floor_checks}); Python {platform.python_version()}, {default_jobs()} cores")
@@ -212,13 +240,7 @@ def main() -> int:
           f"p50 thread CPU {current.cpu_median_us:.1f} µs, {current.per_second:,.0f} checks/s")
     print(f"  the same, every check's parties with ids of their own (as an integrator's database gives them): "
           f"p50 {owned.median_us:.1f} µs, p99 {owned.p99_us:.1f} µs, {owned.per_second:,.0f} checks/s")
-    for label, checked in (("floor_pack", pack), ("default pack", default)):
-        for key, (_, ruleset) in sorted(checked._programs.items()):
-            stats = ruleset.cache_stats()
-            print(f"engine-answer cache, {label}, policy period {key[0]}: {stats.size:,}/{stats.limit:,} "
-                  f"answers (whole facts and groups), hit rate {stats.hit_rate:.1%} of look-ups; "
-                  f"{ruleset.sessions:,} engine sessions for {ruleset.checks:,} checks (the checks cycle through "
-                  f"{args.apps:,} applications: each is checked about {args.checks / args.apps:.0f} times)")
+    print("\n".join(caches))
     print(f"pack load+compile: median {statistics.median(loads):.1f} ms, max {max(loads):.1f} ms (of {len(loads)})")
     print(f"`docrules check {CHECK_FIXTURE.name} --format json` as a process: "
           f"median {statistics.median(process):.0f} ms, "
