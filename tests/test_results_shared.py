@@ -43,8 +43,9 @@ def _both(pack: docrules.Pack, data: Any) -> tuple[str, str]:
         except docrules.DocrulesError as exc:
             return "\n".join(d.render() for d in exc.diagnostics)
 
-    return json_of(program), json_of(dataclasses.replace(program, shares=_Forgetful(), pieces=_Forgetful(),
-                                                         questions=_Forgetful(), templates=_Forgetful()))
+    return json_of(program), json_of(dataclasses.replace(
+        program, shares=_Forgetful(), pieces=_Forgetful(), questions=_Forgetful(), templates=_Forgetful(),
+        question_templates=_Forgetful()))
 
 
 class _Forgetful(Memo[Any, Any]):
@@ -143,7 +144,7 @@ def test_a_share_made_for_one_party_serves_a_party_of_another_id() -> None:
         _same(pack, [with_own_ids(facts, f"-a{n}"), with_own_ids(facts, f"-b{n}")])
     _same(pack, [with_own_ids(facts, ' "quoted" \\ 名字 \n') for facts in data[:20]])  # JSON escapes the ids
     program = pack.program(TODAY)[0]
-    assert program.templates.stats().hits > 300
+    assert program.templates.stats().hits > 300 and program.question_templates.stats().hits > 100
 
 
 def test_the_kept_json_of_items_issues_and_questions_is_pydantics_own() -> None:
@@ -198,11 +199,14 @@ def test_a_piece_for_another_party_is_what_model_copy_makes() -> None:
     """`for_party` skips model_copy's generic copy: it must leave the instance exactly as model_copy
     does (a pydantic upgrade that changes that fails here)."""
     result = PACK.check(docrules.read_facts(ROOT / "fixtures" / "minor-loan-no-guardian.toml"), today=TODAY)
-    assert result.items and result.issues
+    asking = PACK.check(docrules.read_facts(ROOT / "fixtures" / "first-visit-unknowns.json"), today=TODAY)
+    assert result.items and result.issues and asking.questions
     for piece in result.items:
         _copied_alike(piece)
     for issue in result.issues:
         _copied_alike(issue)
+    for question in asking.questions:
+        _copied_alike(question)
 
 
 def _copied_alike(piece: Piece) -> None:

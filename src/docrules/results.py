@@ -98,11 +98,11 @@ class Question(_Out):
     rules: tuple[str, ...]
 
 
-Piece = TypeVar("Piece", Item, Issue)
+Piece = TypeVar("Piece", Item, Issue, Question)
 
 
 def for_party(piece: Piece, party: str) -> Piece:
-    """`piece` (a checklist line or an issue) of another party: what `model_copy(update={"party": party})`
+    """`piece` (a checklist line, an issue or a question) of another party: what `model_copy(update={"party": party})`
     makes, without its generic copy (tests/test_results_shared.py holds the two equal)."""
     copy = type(piece).__new__(type(piece))
     object.__setattr__(copy, "__dict__", {**piece.__dict__, "party": party})

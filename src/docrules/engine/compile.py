@@ -109,14 +109,17 @@ class Program:
     # kept once with its JSON in `pieces` (by that JSON): shares of different parties' results mostly
     # hold the same few hundred. A share is some 1 KB, a piece some 2.5 KB: at most some 15 MB.
     shares: Memo[Hashable, Share] = field(default_factory=lambda: Memo(4096), compare=False, repr=False)
+    pieces: Memo[str, tuple[Item | Issue | Question, str]] = field(default_factory=lambda: Memo(2048),
+                                                                    compare=False, repr=False)
     # ... and, by the same key less the party's id, one such share with the id it was made for: a party
     # of another id (ids are often an application's own) gets a copy with its id, not a new share
     templates: Memo[Hashable, tuple[Share, str]] = field(default_factory=lambda: Memo(4096), compare=False,
                                                          repr=False)
-    pieces: Memo[str, tuple[Item | Issue, str]] = field(default_factory=lambda: Memo(2048), compare=False,
-                                                         repr=False)
-    # the questions results ask, with their JSON, by (party, fact, rules)
+    # the questions results ask, with their JSON, by (party, fact, rules); and by (fact, rules), one
+    # such question of a party with the id it was made for (as `templates` for shares)
     questions: Memo[tuple[str | None, str, tuple[str, ...]], tuple[Question, str]] = field(
+        default_factory=lambda: Memo(2048), compare=False, repr=False)
+    question_templates: Memo[tuple[str, tuple[str, ...]], tuple[Question, str, str]] = field(
         default_factory=lambda: Memo(2048), compare=False, repr=False)
     # what each subject's engine rules mean (engine/readings.py), by those rules: as many as the engine
     # cache has answers, each some hundreds of bytes

@@ -327,18 +327,31 @@ class _Builder:
 
 def _for_party(share: Share, was: str, party: str) -> Share:
     """`share`, made for the party with id `was`, for the party with id `party`: a share depends on the
-    rules that fired and on no id but its own, which is each piece's `party` (its JSON's first `party`
-    key: a JSON string never holds an unescaped quote, so the text cannot occur inside one)."""
-    old, new = f',"party":{to_json(was).decode()}', f',"party":{to_json(party).decode()}'
+    rules that fired and on no id but its own."""
+    ids = _ids(was, party)
 
-    def moved(by_order: tuple[tuple[Piece, ...], ...]) -> tuple[tuple[Piece, ...], ...]:
-        return tuple(tuple(for_party(piece, party) for piece in pieces) for pieces in by_order)
+    def moved(by_order: tuple[tuple[Piece, ...], ...], texts: tuple[tuple[str, ...], ...]
+              ) -> tuple[tuple[tuple[Piece, ...], ...], tuple[tuple[str, ...], ...]]:
+        pairs = [[_moved(piece, text, party, ids) for piece, text in zip(pieces, json, strict=True)]
+                 for pieces, json in zip(by_order, texts, strict=True)]
+        return (tuple(tuple(piece for piece, _ in pair) for pair in pairs),
+                tuple(tuple(text for _, text in pair) for pair in pairs))
 
-    def moved_json(by_order: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
-        return tuple(tuple(text.replace(old, new, 1) for text in texts) for texts in by_order)
+    (items, items_json), (issues, issues_json) = moved(share.items, share.items_json), moved(share.issues,
+                                                                                            share.issues_json)
+    return Share(items, issues, items_json, issues_json)
 
-    return Share(moved(share.items), moved(share.issues), moved_json(share.items_json),
-                 moved_json(share.issues_json))
+
+def _ids(was: str, party: str) -> tuple[str, str]:
+    """The JSON text of the `party` key with the id `was`, and with the id `party`."""
+    return f'"party":{to_json(was).decode()}', f'"party":{to_json(party).decode()}'
+
+
+def _moved(piece: Piece, text: str, party: str, ids: tuple[str, str]) -> tuple[Piece, str]:
+    """A piece and its JSON for the party with id `party` (`ids`: see `_ids`). The id is the JSON's
+    first `"party":` key's value: a JSON string never holds an unescaped quote, so the text cannot
+    occur inside one, and no field before it holds an object."""
+    return for_party(piece, party), text.replace(*ids, 1)
 
 
 _ONE = Decimal(1)
@@ -411,15 +424,23 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
 def _kept_questions(program: Program, asked: list[tuple[str | None, str, tuple[str, ...]]]
                     ) -> tuple[tuple[Question, ...], list[str]]:
     """The questions (party, fact, rules) as result models with their JSON, each kept by the program
-    once validated: most checks ask the same few."""
+    once validated (most checks ask the same few), or copied from the same question of another party."""
     questions, texts = [], []
     for key in asked:
         found = program.questions.get(key)
         if found is None:
             party, fact, rules = key
-            question = Question.model_validate({"party": party, "fact": fact, "rules": rules})
-            found = (question, question.model_dump_json())
-            program.questions.put(key, found)
+            template = None if party is None else program.question_templates.get((fact, rules))
+            if party is not None and template is not None:
+                question, text, was = template
+                found = _moved(question, text, party, _ids(was, party))
+                program.questions.put_if_asked_again(key, found)
+            else:
+                question = Question.model_validate({"party": party, "fact": fact, "rules": rules})
+                found = (question, question.model_dump_json())
+                program.questions.put(key, found)
+                if party is not None:
+                    program.question_templates.put((fact, rules), (*found, party))
         questions.append(found[0])
         texts.append(found[1])
     return tuple(questions), texts
