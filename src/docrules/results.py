@@ -102,8 +102,9 @@ Piece = TypeVar("Piece", Item, Issue, Question)
 
 
 def for_party(piece: Piece, party: str) -> Piece:
-    """`piece` (a checklist line, an issue or a question) of another party: what `model_copy(update={"party": party})`
-    makes, without its generic copy (tests/test_results_shared.py holds the two equal)."""
+    """`piece` (a checklist line, an issue or a question) of another party: what
+    `model_copy(update={"party": party})` makes, without its generic copy (tests/test_results_shared.py
+    holds the two equal)."""
     copy = type(piece).__new__(type(piece))
     object.__setattr__(copy, "__dict__", {**piece.__dict__, "party": party})
     object.__setattr__(copy, "__pydantic_fields_set__", {*piece.__pydantic_fields_set__, "party"})
@@ -152,7 +153,7 @@ class Result(_Out):
     @classmethod
     def assembled(cls, spliced: Spliced, *, status: Status, amounts: dict[str, int], pack: PackInfo, as_of: date,
                   settings: dict[str, int | float | bool | str | tuple[str, ...]]) -> Result:
-        """A result of parts validated already, with the JSON of its items and issues: what
+        """A result of parts validated already, with the JSON of its items, issues and questions: what
         `model_construct` makes when given every field and the private `_spliced`, without its walk
         over the fields' aliases and defaults, which costs a check more than the rest of this
         (tests/test_results_shared.py holds the two equal)."""

@@ -409,7 +409,8 @@ def build(pack: RulePack, program: Program, vocabulary: Vocabulary, facts: Facts
     if refusing:
         raise FactsError([_refusal(program.effects[rule], subject) for rule, subject in refusing])
     items, issues, items_json, issues_json = b.finish()
-    questions, questions_json = _kept_questions(program, _questions(program, vocabulary, facts, trace, holding))
+    asked = _questions(program, vocabulary, facts, trace, holding)
+    questions, questions_json = _kept_questions(program, asked) if asked else ((), [])
     amounts = {}
     for name, base, rate in b.amounts.values():
         amounts[name] = _amount(getattr(facts.application, base), rate)
