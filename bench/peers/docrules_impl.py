@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from common import finish  # type: ignore[import-not-found]  # the peers folder's own module
@@ -40,6 +41,7 @@ class _Positions(dict[str | None, int]):
 
 
 POSITION = _Positions()
+ITEM, ISSUE = attrgetter("party", "document", "copies"), attrgetter("party", "code")
 pack: docrules.Pack | None = None
 
 
@@ -68,8 +70,8 @@ def facts(app: dict[str, Any]) -> dict[str, Any]:
 def check(app: dict[str, Any]) -> Any:
     assert pack is not None, "load() first"
     result = pack.check(facts(app))
-    docs = [(POSITION[item.party], item.document, item.copies) for item in result.items]
-    blocks = [(POSITION[issue.party], issue.code) for issue in result.issues]
+    docs = [(POSITION[party], document, copies) for party, document, copies in map(ITEM, result.items)]
+    blocks = [(POSITION[party], code) for party, code in map(ISSUE, result.issues)]
     fund = result.amounts["maintenance_fund"]
     if app["price"] % 200 == 50:  # half up -> half to even (see above)
         fund -= 1

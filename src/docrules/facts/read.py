@@ -103,8 +103,10 @@ def relation_problems(facts: Facts, vocabulary: Vocabulary, file: str | None = N
         out.insert(0, Diagnostic(code="DR510", file=file, path="parties",
                                  message=f"parties: at least one party with role '{principal_role}' is required",
                                  zh=f"至少须有一位{roles[principal_role].zh}" if principal_role in roles else None))
+    if not facts.received:
+        return out
     handed: set[tuple[str | None, str, str | None]] = set()
-    for i, got in enumerate(facts.received or ()):
+    for i, got in enumerate(facts.received):
         at = f"received[{i}]"
         if got.party is not None and got.party not in by_id:
             out.append(Diagnostic(code="DR514", file=file, path=f"{at}.party",
