@@ -117,9 +117,9 @@ class Program:
                                                          repr=False)
     # the questions results ask, with their JSON, by (party, fact, rules); and by (fact, rules), one
     # such question of a party with the id it was made for (as `templates` for shares)
-    questions: Memo[tuple[str | None, str, tuple[str, ...]], tuple[Question, str]] = field(
+    questions: Memo[Hashable, tuple[Question, str]] = field(
         default_factory=lambda: Memo(2048), compare=False, repr=False)
-    question_templates: Memo[tuple[str, tuple[str, ...]], tuple[Question, str, str]] = field(
+    question_templates: Memo[Hashable, tuple[tuple[Question, str], str]] = field(
         default_factory=lambda: Memo(2048), compare=False, repr=False)
     # what each subject's engine rules mean (engine/readings.py), by those rules: as many as the engine
     # cache has answers, each some hundreds of bytes

@@ -3,11 +3,11 @@ checklist lines, issues and questions, merging lines that several rules ask for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, partial
 from itertools import repeat
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from ..results import Issue, IssueSeverity, Item, Piece, Question, Result, Splic
 from .compile import PRINCIPAL_PREFIX, Program
 from .durable import Ruleset
 from .effects import REACH, SEVERITIES, SUBJECT, Effects, Share
+from .memo import Memo
 from .readings import Reading, Trace, trace_of
 from .rows import Rows
 
@@ -226,33 +227,17 @@ class _Builder:
         """The result's items and issues in order, with their JSON, from every share: finished ones from
         the program's memo, the others merged and validated (and kept). Documents handed in change lines
         and issues, so a check that tracks them shares nothing."""
-        tracked = self.facts.received is not None
-        merged = {}
-        received: dict[_Key, dict[str, int]] = {}
-        missing: dict[_Key, bool] = {}
-        listed: _Listed = {}
-        if tracked:
+        if self.facts.received is not None:
             merged = {whose: self.merge(whose) for whose in self.shares}
             received, missing, listed = self.mark_received(merged)
-        shares = []
-        parties, minimums, kept = self.facts.parties, self.minimums, self.program.shares
-        for whose in sorted(merged if tracked else self.shares):
-            party = None if whose < 0 else parties[whose].id
-            key = None if tracked else (party, *self.shares[whose], *minimums.get(whose, ()))
-            share = None if key is None else kept.get(key)
-            if share is None and key is not None and party is not None:
-                template = self.program.templates.get(key[1:])
-                if template is not None:  # kept for this party only when it comes again
-                    share = _for_party(*template, party)
-                    kept.put_if_asked_again(key, share)
-            if share is None:
-                share = self.share(whose, *(merged[whose] if tracked else self.merge(whose)), received, missing,
-                                   listed)
-                if key is not None:
-                    kept.put(key, share)
-                    if party is not None:
-                        self.program.templates.put(key[1:], (share, party))
-            shares.append(share)
+            shares = [self.share(whose, *merged[whose], received, missing, listed) for whose in sorted(merged)]
+        else:
+            shares, kept = [], self.program.shares
+            for whose in sorted(self.shares):
+                key = (self.party_id(whose), *self.shares[whose], *self.minimums.get(whose, ()))
+                share = kept.get(key)
+                shares.append(share if share is not None else
+                              _missed(kept, self.program.templates, key, partial(self.made, whose), _for_party))
         # in (stage, party, document) and (severity, party, code) order: shares are in party order
         items: list[Item] = []
         items_json: list[str] = []
@@ -269,6 +254,10 @@ class _Builder:
                     issues.extend(share.issues[severity])
                     issues_json.extend(share.issues_json[severity])
         return tuple(items), tuple(issues), items_json, issues_json
+
+    def made(self, whose: int) -> Share:
+        """One share merged and validated, for a check that tracks no documents handed in."""
+        return self.share(whose, *self.merge(whose), {}, {}, {})
 
     def share(self, whose: int, lines: dict[tuple[int, int], _Line], issues: dict[tuple[int, int], _Line],
               received: dict[_Key, dict[str, int]], missing: dict[_Key, bool],
@@ -429,22 +418,42 @@ def _kept_questions(program: Program, asked: list[tuple[str | None, str, tuple[s
     questions, texts = [], []
     for key in asked:
         found = program.questions.get(key)
-        if found is None:
-            party, fact, rules = key
-            template = None if party is None else program.question_templates.get((fact, rules))
-            if party is not None and template is not None:
-                question, text, was = template
-                found = _moved(question, text, party, _ids(was, party))
-                program.questions.put_if_asked_again(key, found)
-            else:
-                question = Question.model_validate({"party": party, "fact": fact, "rules": rules})
-                found = (question, question.model_dump_json())
-                program.questions.put(key, found)
-                if party is not None:
-                    program.question_templates.put((fact, rules), (*found, party))
-        questions.append(found[0])
-        texts.append(found[1])
+        question, text = found if found is not None else _missed(
+            program.questions, program.question_templates, key, partial(_question, *key), _question_for_party)
+        questions.append(question)
+        texts.append(text)
     return tuple(questions), texts
+
+
+def _question(party: str | None, fact: str, rules: tuple[str, ...]) -> tuple[Question, str]:
+    question = Question.model_validate({"party": party, "fact": fact, "rules": rules})
+    return question, question.model_dump_json()
+
+
+def _question_for_party(kept: tuple[Question, str], was: str, party: str) -> tuple[Question, str]:
+    return _moved(*kept, party, _ids(was, party))
+
+
+Kept = TypeVar("Kept")
+
+
+def _missed(memo: Memo[Hashable, Kept], templates: Memo[Hashable, tuple[Kept, str]], key: tuple[Any, ...],
+            make: Callable[[], Kept], moved: Callable[[Kept, str, str], Kept]) -> Kept:
+    """What `memo` does not keep under `key` (the party's id first, None for the application's, then
+    what the thing is of): the same thing of another party, `moved` from its id to this one (kept for
+    this party only when it comes again: ids are often an application's own); else made and kept,
+    with the id it was made for. Callers look in `memo` first: most checks find it there."""
+    party = key[0]
+    template = None if party is None else templates.get(key[1:])
+    if template is not None:
+        found = moved(*template, party)
+        memo.put_if_asked_again(key, found)
+        return found
+    found = make()
+    memo.put(key, found)
+    if party is not None:
+        templates.put(key[1:], (found, party))
+    return found
 
 
 def _questions(program: Program, vocabulary: Vocabulary, facts: Facts, trace: Trace,

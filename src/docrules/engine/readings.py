@@ -137,7 +137,7 @@ def _subject(frame: dict[str, str]) -> int:
 
 def trace_of(program: Program, asserted: Rows, principals: list[int], answers: Answers) -> Trace:
     """What the engine's answers mean for the pack's rules."""
-    subjects = [int(frame["p"][1:]) if "p" in frame else -1 for frame, _ in answers]  # _subject, inline
+    subjects = [_subject(frame) for frame, _ in answers]
     chunks: Iterable[tuple[int, tuple[dict[str, str] | None, tuple[str, ...]]]]
     if subjects == sorted(set(subjects)):  # from the cache: each subject's rules in one answer
         chunks = zip(subjects, answers, strict=True)

@@ -50,7 +50,7 @@ class Rows:
     def value(self, fact_id: str, prop: str) -> Any:
         """One property of one fact (None: the fact does not have it), without making the JSON objects."""
         if self._at is None:
-            self._at = {fact_id: n for n, (_, fact_id, _) in enumerate(self.facts)}
+            self._at = {known: n for n, (_, known, _) in enumerate(self.facts)}
             self._index = {kind: _positions(keys) for kind, keys in self.keys.items()}
         kind, _, values = self.facts[self._at[fact_id]]
         n = self._index[kind].get(prop)

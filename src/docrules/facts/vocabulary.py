@@ -214,19 +214,18 @@ class Reader:
     def __init__(self, vocabulary: Vocabulary, scope: Scope, used: frozenset[str], prefix: str) -> None:
         specs = [vocabulary.facts[(scope, name)] for name in sorted(used)]
         given = [spec for spec in specs if spec.computed is None]
-        dated = [spec for spec in specs if isinstance(spec.computed, YearsSince)]
-        counted = [spec for spec in specs if isinstance(spec.computed, CountLinked)]
-        largest = [spec.computed for spec in specs if isinstance(spec.computed, MaxLinked)]
-        self.keys = tuple(prefix + spec.name for spec in [*given, *dated, *counted]) + tuple(
-            prefix + spec.name for spec in specs if isinstance(spec.computed, MaxLinked))
+        dated = [(spec.name, spec.computed) for spec in specs if isinstance(spec.computed, YearsSince)]
+        counted = [(spec.name, spec.computed) for spec in specs if isinstance(spec.computed, CountLinked)]
+        largest = [(spec.name, spec.computed) for spec in specs if isinstance(spec.computed, MaxLinked)]
+        computed = [*dated, *counted, *largest]  # a party's row: given facts, then these in this order
+        self.keys = tuple(prefix + name for name in [*(spec.name for spec in given), *(name for name, _ in computed)])
         self._get = _getter(tuple(spec.name for spec in given))
         self._plain = tuple(n for n, spec in enumerate(given) if spec.kind in ("date", "decimal"))
-        self._dated = tuple(_computer(spec.computed) for spec in dated if spec.computed is not None)
-        self._linked = tuple(_computer(spec.computed) for spec in counted if spec.computed is not None) + tuple(
-            _computer(computed) for computed in largest)
+        self._dated = tuple(_computer(fact) for _, fact in dated)
+        self._linked = (*(_computer(fact) for _, fact in counted), *(_computer(fact) for _, fact in largest))
         # a party no one names (most): no one counted, and its own value is the largest
         self._none_counted = [0] * len(counted)
-        self._own = _getter(tuple(computed.fact for computed in largest))
+        self._own = _getter(tuple(fact.fact for _, fact in largest))
         self._unknown = [None] * len(self.keys)
 
     def row(self, fact: Any) -> list[Any]:
